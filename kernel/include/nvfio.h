@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * nvfio.h - the internal API of the nvfio core (nvfio.ko).
+ *
+ * nvfio is a from-scratch implementation of VFIO.  Userspace sees exactly
+ * mainline's uAPI (<linux/vfio.h>, /dev/vfio/vfio, /dev/vfio/<group>); the
+ * kernel-internal API below is our own and every exported symbol carries the
+ * nvfio_ prefix so that it never collides with mainline's vfio.ko.
+ *
+ * Three layers talk through this header:
+ *
+ *   core (kernel/core)         owns containers, groups and device fds
+ *   IOMMU backends             register a struct nvfio_iommu_ops
+ *     (kernel/iommu_type1)
+ *   bus drivers (kernel/pci)   embed a struct nvfio_device and register it
+ *
+ * Lifetimes in one paragraph (docs/architecture.md has the full story): a
+ * bus driver's nvfio_device is registered at probe and unregistered at
+ * remove; nvfio_unregister_device() blocks until every device fd is closed
+ * (asking userspace through ops->request), so the bus driver may free its
+ * structure as soon as it returns.  Device fds pin the group fd, the group
+ * pins its container, the container pins its backend module.
+ */
+#ifndef NVFIO_H
+#define NVFIO_H
+
+#include <linux/completion.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/vfio.h> /* the uAPI structures, from the kernel's headers */
+
+struct kvm;
+struct nvfio_group;
+struct nvfio_device;
+
+/* ------------------------------------------------------------------ */
+/* Bus drivers                                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct nvfio_device_ops - what a bus driver implements for its devices
+ * @name:         short name of the bus driver, for messages
+ * @open_device:  first device fd of this device is being opened; @vdev->kvm
+ *                is already set if the group was added to a KVM-VFIO device
+ * @close_device: last device fd of this device has been closed
+ * @read/@write:  read(2)/write(2) on the device fd (region accesses)
+ * @ioctl:        every ioctl on the device fd
+ * @mmap:         mmap(2) on the device fd
+ * @request:      the device is being unregistered while @count fds are
+ *                open: ask userspace to release it (REQ eventfd)
+ * @match:        optional; return true if @buf names this device for
+ *                VFIO_GROUP_GET_DEVICE_FD.  Default: dev_name() equality.
+ *
+ * open_device/close_device are serialized per device by the core
+ * (nvfio_device.open_lock); the others may run concurrently from several
+ * fds and threads.
+ */
+struct nvfio_device_ops {
+	const char *name;
+	int (*open_device)(struct nvfio_device *vdev);
+	void (*close_device)(struct nvfio_device *vdev);
+	ssize_t (*read)(struct nvfio_device *vdev, char __user *buf,
+			size_t count, loff_t *ppos);
+	ssize_t (*write)(struct nvfio_device *vdev, const char __user *buf,
+			 size_t count, loff_t *ppos);
+	long (*ioctl)(struct nvfio_device *vdev, unsigned int cmd,
+		      unsigned long arg);
+	int (*mmap)(struct nvfio_device *vdev, struct vm_area_struct *vma);
+	void (*request)(struct nvfio_device *vdev, unsigned int count);
+	bool (*match)(struct nvfio_device *vdev, const char *buf);
+};
+
+/**
+ * struct nvfio_device - one device exposed through nvfio
+ *
+ * Embedded in the bus driver's own per-device structure (container_of).
+ * Public fields (read-only for the bus driver unless stated):
+ * @dev:    the physical device; the core holds a reference while registered
+ * @ops:    the bus driver's callbacks
+ * @kvm:    the KVM the device's group was given to, or NULL; valid between
+ *          open_device and close_device (a kvm reference is held then)
+ *
+ * Fields below the marker belong to the core; see kernel/core/device.c for
+ * which lock protects each.
+ */
+struct nvfio_device {
+	struct device *dev;
+	const struct nvfio_device_ops *ops;
+	struct kvm *kvm;
+
+	/* --- private to the core --- */
+	struct nvfio_group *group;
+	struct list_head group_entry;	/* in group->devices, group->dev_lock */
+	refcount_t users;		/* registration + each open fd */
+	struct completion released;	/* users reached zero */
+	struct mutex open_lock;		/* serializes open_count transitions */
+	unsigned int open_count;	/* open device fds; open_lock */
+	bool registered;
+};
+
+/**
+ * nvfio_register_device() - expose @vdev to userspace through its group
+ * @vdev: zero-initialized except for what the caller embeds around it
+ * @dev:  the physical device (must belong to an IOMMU group)
+ * @ops:  callbacks
+ *
+ * Creates /dev/vfio/<group> if this is the group's first device.
+ * Return: 0 or a negative errno (-EINVAL if @dev has no IOMMU group).
+ */
+int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
+			  const struct nvfio_device_ops *ops);
+
+/**
+ * nvfio_unregister_device() - withdraw @vdev; waits until no fd uses it
+ *
+ * New opens are refused at once; while device fds remain open the core
+ * calls ops->request periodically.  When this returns, no callback of
+ * @vdev is running or will run again, and the caller may free it.
+ */
+void nvfio_unregister_device(struct nvfio_device *vdev);
+
+/* ------------------------------------------------------------------ */
+/* IOMMU backends                                                      */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct nvfio_iommu_ops - an IOMMU backend (e.g. type1)
+ * @name:   for messages
+ * @owner:  THIS_MODULE; the core pins it while a container uses the backend
+ * @open:   VFIO_SET_IOMMU chose this backend with type @arg; return backend
+ *          data or an ERR_PTR
+ * @release: the container lets go of the backend (last group detached or
+ *          container freed)
+ * @ioctl:  container ioctls the core does not handle itself.  Called with
+ *          @iommu_data == NULL for VFIO_CHECK_EXTENSION while no backend
+ *          is set: answer whether this backend supports the extension.
+ * @read/@write/@mmap: optional; container fd operations once set
+ * @attach_group/@detach_group: a group joins/leaves a container whose
+ *          backend is set.  The core has claimed DMA ownership of @group.
+ *
+ * The core serializes open/release/attach_group/detach_group per container
+ * (container->lock held for write); ioctl/read/write/mmap run with it held
+ * for read, so several may run concurrently.
+ */
+struct nvfio_iommu_ops {
+	const char *name;
+	struct module *owner;
+	void *(*open)(unsigned long arg);
+	void (*release)(void *iommu_data);
+	long (*ioctl)(void *iommu_data, unsigned int cmd, unsigned long arg);
+	ssize_t (*read)(void *iommu_data, char __user *buf, size_t count,
+			loff_t *ppos);
+	ssize_t (*write)(void *iommu_data, const char __user *buf,
+			 size_t count, loff_t *ppos);
+	int (*mmap)(void *iommu_data, struct vm_area_struct *vma);
+	int (*attach_group)(void *iommu_data, struct iommu_group *group);
+	void (*detach_group)(void *iommu_data, struct iommu_group *group);
+};
+
+int nvfio_register_iommu_driver(const struct nvfio_iommu_ops *ops);
+void nvfio_unregister_iommu_driver(const struct nvfio_iommu_ops *ops);
+
+/* ------------------------------------------------------------------ */
+/* Capability chains for *_GET_INFO ioctls                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct nvfio_info_cap - a capability chain being built
+ * @buf:  kvzalloc'ed buffer holding the chained capabilities
+ * @size: bytes used in @buf
+ *
+ * Usage in an info ioctl:
+ *   struct nvfio_info_cap caps = { };
+ *   hdr = nvfio_info_cap_add(&caps, sizeof(*cap), ID, VERSION);
+ *   ...fill the capability after the header...
+ *   ret = nvfio_info_cap_copy(&caps, &info, sizeof(info), minsz, arg);
+ * nvfio_info_cap_copy() implements the argsz protocol: when info.argsz is
+ * too small it sets info.argsz to the size needed and copies no chain;
+ * otherwise it places the chain right after the fixed structure, rebases
+ * the next pointers and sets info.cap_offset.  It frees caps.buf.
+ */
+struct nvfio_info_cap {
+	void *buf;
+	size_t size;
+};
+
+/*
+ * Append a capability of @size bytes (header included) and return its
+ * zeroed header with id/version set, or an ERR_PTR(-ENOMEM).
+ */
+struct vfio_info_cap_header *nvfio_info_cap_add(struct nvfio_info_cap *caps,
+						size_t size, u16 id,
+						u16 version);
+
+/*
+ * Add @offset to every next pointer of the chain (they are relative to the
+ * chain's start while building).
+ */
+void nvfio_info_cap_shift(struct nvfio_info_cap *caps, size_t offset);
+
+/*
+ * Finish an info ioctl whose fixed part is @info (@info_size bytes, of which
+ * the first member is __u32 argsz, followed by __u32 flags) and whose
+ * cap_offset member is at @cap_offset_off.  @flag_caps is the flags bit that
+ * announces a chain (e.g. VFIO_IOMMU_INFO_CAPS).  Copies to @arg.
+ * Return: 0 or -EFAULT.
+ */
+int nvfio_info_cap_copy(struct nvfio_info_cap *caps, void *info,
+			size_t info_size, size_t cap_offset_off, u32 flag_caps,
+			void __user *arg);
+
+/* ------------------------------------------------------------------ */
+/* Small helpers shared by every layer                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Validate the argsz/flags header of a uAPI structure the way mainline
+ * does: argsz must cover @minsz, flags outside @allowed are refused.
+ * Return: 0 or -EINVAL.
+ */
+static inline int nvfio_check_argsz_flags(u32 argsz, u32 flags, size_t minsz,
+					  u32 allowed)
+{
+	if (argsz < minsz)
+		return -EINVAL;
+	if (flags & ~allowed)
+		return -EINVAL;
+	return 0;
+}
+
+#endif /* NVFIO_H */

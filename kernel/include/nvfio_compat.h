@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * nvfio_compat.h - every kernel API whose signature differs between the
+ * kernels nvfio targets (6.12 first, 6.1 later) goes through this file, so
+ * the rest of the code is written once against one spelling.
+ *
+ * Rule: code outside this header never tests LINUX_VERSION_CODE.
+ */
+#ifndef NVFIO_COMPAT_H
+#define NVFIO_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/eventfd.h>
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/* eventfd_signal() lost its count argument in 6.8. */
+static inline void nvfio_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+/* iommu_map() gained a gfp argument in 6.3. */
+static inline int nvfio_iommu_map(struct iommu_domain *domain,
+				  unsigned long iova, phys_addr_t paddr,
+				  size_t size, int prot)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	return iommu_map(domain, iova, paddr, size, prot, GFP_KERNEL_ACCOUNT);
+#else
+	return iommu_map(domain, iova, paddr, size, prot);
+#endif
+}
+
+/*
+ * An unmanaged paging domain for the devices of @dev's IOMMU group.
+ * 6.11 added iommu_paging_domain_alloc(dev); before it, domains were
+ * allocated per bus and returned NULL on failure.
+ */
+static inline struct iommu_domain *nvfio_iommu_domain_alloc(struct device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	return iommu_paging_domain_alloc(dev);
+#else
+	struct iommu_domain *d = iommu_domain_alloc(dev->bus);
+
+	return d ? d : ERR_PTR(-EIO);
+#endif
+}
+
+/*
+ * Whether MSIs from @group's devices are isolated (interrupt remapping).
+ * 6.3 added iommu_group_has_isolated_msi().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline bool nvfio_group_has_isolated_msi(struct iommu_group *group)
+{
+	return iommu_group_has_isolated_msi(group);
+}
+#else
+static inline int nvfio_dev_intr_remap(struct device *dev, void *data)
+{
+	if (!device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP))
+		*(bool *)data = false;
+	return 0;
+}
+
+static inline bool nvfio_group_has_isolated_msi(struct iommu_group *group)
+{
+	bool ok = true;
+
+	iommu_group_for_each_dev(group, &ok, nvfio_dev_intr_remap);
+	return ok;
+}
+#endif
+
+/* pin_user_pages_remote() lost its vmas argument in 6.5. */
+static inline long nvfio_pin_user_pages_remote(struct mm_struct *mm,
+					       unsigned long start,
+					       unsigned long nr_pages,
+					       unsigned int gup_flags,
+					       struct page **pages, int *locked)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     locked);
+#else
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL, locked);
+#endif
+}
+
+/* vm_flags became write-protected (vm_flags_set()) in 6.3. */
+static inline void nvfio_vm_flags_set(struct vm_area_struct *vma,
+				      vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/* class_create() lost its owner argument in 6.4. */
+static inline struct class *nvfio_class_create(const char *name)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return class_create(name);
+#else
+	return class_create(THIS_MODULE, name);
+#endif
+}
+
+/* struct class::devnode takes a const device since 6.2. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define NVFIO_DEVNODE_CONST const
+#else
+#define NVFIO_DEVNODE_CONST
+#endif
+
+#endif /* NVFIO_COMPAT_H */
