@@ -96,11 +96,11 @@ struct nvfio_device {
 
 	/* --- private to the core --- */
 	struct nvfio_group *group;
-	struct list_head group_entry;	/* in group->devices, group->dev_lock */
-	refcount_t users;		/* registration + each open fd */
-	struct completion released;	/* users reached zero */
-	struct mutex open_lock;		/* serializes open_count transitions */
-	unsigned int open_count;	/* open device fds; open_lock */
+	struct list_head group_entry; /* in group->devices, group->dev_lock */
+	refcount_t users; /* registration + each open fd */
+	struct completion released; /* users reached zero */
+	struct mutex open_lock; /* serializes open_count transitions */
+	unsigned int open_count; /* open device fds; open_lock */
 	bool registered;
 };
 
@@ -156,8 +156,8 @@ struct nvfio_iommu_ops {
 	long (*ioctl)(void *iommu_data, unsigned int cmd, unsigned long arg);
 	ssize_t (*read)(void *iommu_data, char __user *buf, size_t count,
 			loff_t *ppos);
-	ssize_t (*write)(void *iommu_data, const char __user *buf,
-			 size_t count, loff_t *ppos);
+	ssize_t (*write)(void *iommu_data, const char __user *buf, size_t count,
+			 loff_t *ppos);
 	int (*mmap)(void *iommu_data, struct vm_area_struct *vma);
 	int (*attach_group)(void *iommu_data, struct iommu_group *group);
 	void (*detach_group)(void *iommu_data, struct iommu_group *group);
@@ -208,8 +208,11 @@ void nvfio_info_cap_shift(struct nvfio_info_cap *caps, size_t offset);
  * Finish an info ioctl whose fixed part is @info (@info_size bytes, of which
  * the first member is __u32 argsz, followed by __u32 flags) and whose
  * cap_offset member is at @cap_offset_off.  @flag_caps is the flags bit that
- * announces a chain (e.g. VFIO_IOMMU_INFO_CAPS).  Copies to @arg.
- * Return: 0 or -EFAULT.
+ * announces a chain (e.g. VFIO_IOMMU_INFO_CAPS).  The chain lands at
+ * @arg + @info_size; the fixed part is copied back to @arg, but never more
+ * than the argsz the caller passed in (a user with an older, shorter
+ * structure gets only its part).  With an empty chain only the fixed part
+ * is copied.  Frees the chain.  Return: 0 or -EFAULT.
  */
 int nvfio_info_cap_copy(struct nvfio_info_cap *caps, void *info,
 			size_t info_size, size_t cap_offset_off, u32 flag_caps,

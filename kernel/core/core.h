@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * core.h - objects private to nvfio.ko and how they are locked.
+ *
+ * Lock order (outer to inner); never take an outer lock while holding an
+ * inner one:
+ *
+ *   nvfio_groups.lock          list of groups, group creation/removal
+ *     group->lock              container attachment, opened file, users
+ *       device->open_lock      open_count, open/close_device callbacks
+ *       container->lock (rw)   group list and backend of one container
+ *         nvfio_backends.lock  registered IOMMU backends
+ *   group->dev_lock            the group's device list (leaf lock)
+ *
+ * Who holds what (the reason close-in-any-order is safe):
+ *   - a container fd holds one container reference (kref);
+ *   - a group attached to a container holds one container reference and
+ *     the container holds no reference on the group (it is unlinked by the
+ *     group before the group goes away);
+ *   - a container with a backend holds a module reference on the backend;
+ *   - the first open device fd of a device takes a reference on the group
+ *     *file* (so the group fd's release, which detaches the container,
+ *     cannot run while any device of the group is open), a "container
+ *     user" on the group and a module reference on the bus driver;
+ *   - every device fd holds a users reference on its nvfio_device, which
+ *     nvfio_unregister_device() waits for;
+ *   - an open group fd keeps the group's memory alive through its cdev
+ *     (the cdev's kobject holds the group's struct device); each
+ *     registered device holds one "drivers" count that keeps the group
+ *     listed and its chardev present.
+ */
+#ifndef NVFIO_CORE_H
+#define NVFIO_CORE_H
+
+#include <linux/cdev.h>
+#include <linux/kref.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+
+#include "nvfio.h"
+#include "nvfio_compat.h"
+
+/* Module-wide state of the core, see main.c. */
+struct nvfio_groups {
+	struct mutex lock; /* protects @list and group creation */
+	struct list_head list; /* of nvfio_group.core_entry */
+	struct class *class; /* "vfio": /dev/vfio/<id> nodes */
+	dev_t devt; /* first of our chardev numbers */
+	struct ida minors; /* minor numbers in use */
+};
+
+extern struct nvfio_groups nvfio_groups;
+
+/**
+ * struct nvfio_container - what /dev/vfio/vfio hands out
+ * @ref:        container fd + one per attached group
+ * @lock:       write: group list and backend changes; read: backend calls
+ * @groups:     attached groups (nvfio_group.container_entry); @lock
+ * @iommu:      the backend once VFIO_SET_IOMMU succeeded, else NULL; @lock
+ * @iommu_data: the backend's private data; @lock
+ */
+struct nvfio_container {
+	struct kref ref;
+	struct rw_semaphore lock;
+	struct list_head groups;
+	const struct nvfio_iommu_ops *iommu;
+	void *iommu_data;
+};
+
+/**
+ * struct nvfio_group - one IOMMU group with at least one registered device
+ * @dev, @cdev:     /dev/vfio/<id>; @dev's refcount is the group's lifetime
+ * @core_entry:     in nvfio_groups.list; nvfio_groups.lock
+ * @drivers:        registered devices; dropping to zero removes the chardev
+ * @lock:           protects every field below it up to @dev_lock
+ * @iommu_group:    the kernel's IOMMU group (reference held); NULL once the
+ *                  last device has left, which makes every ioctl -ENODEV
+ * @opened_file:    the one open group file, or NULL
+ * @container:      the container the group is attached to, or NULL
+ * @container_entry: in container->groups; container->lock
+ * @container_users: 1 for the attachment + 1 per device with open fds
+ * @kvm_lock, @kvm: KVM this group was given to (vfio_file_set_kvm)
+ * @dev_lock:       protects @devices
+ * @devices:        registered nvfio_devices (nvfio_device.group_entry)
+ */
+struct nvfio_group {
+	struct device dev;
+	struct cdev cdev;
+	struct list_head core_entry;
+	refcount_t drivers;
+
+	struct mutex lock;
+	struct iommu_group *iommu_group;
+	struct file *opened_file;
+	struct nvfio_container *container;
+	struct list_head container_entry;
+	unsigned int container_users;
+
+	spinlock_t kvm_lock;
+	struct kvm *kvm;
+
+	struct mutex dev_lock;
+	struct list_head devices;
+};
+
+/* container.c */
+int nvfio_container_init(void);
+void nvfio_container_exit(void);
+struct nvfio_container *nvfio_container_from_file(struct file *file);
+int nvfio_container_attach_group(struct nvfio_container *container,
+				 struct nvfio_group *group);
+void nvfio_container_detach_group(struct nvfio_group *group);
+bool nvfio_container_has_iommu(struct nvfio_container *container);
+
+/* group.c */
+int nvfio_group_init(void);
+void nvfio_group_exit(void);
+struct nvfio_group *nvfio_group_get_or_create(struct device *dev);
+void nvfio_group_put_driver(struct nvfio_group *group);
+struct nvfio_group *nvfio_group_from_file(struct file *file);
+
+/* device.c */
+int nvfio_device_open_fd(struct nvfio_group *group, const char *name);
+struct nvfio_device *nvfio_device_from_file(struct file *file);
+
+#endif /* NVFIO_CORE_H */

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * device.c - registration of bus drivers' devices and the device fds that
+ * VFIO_GROUP_GET_DEVICE_FD hands out.
+ *
+ * Lifetime of a struct nvfio_device (embedded in the bus driver's own
+ * structure):
+ *   - nvfio_register_device() sets @users to 1 (the registration) and puts
+ *     the device on its group's list, where GET_DEVICE_FD finds it;
+ *   - each device fd holds one @users reference, taken while the device is
+ *     still listed (so no fd can be opened once unregistration started);
+ *   - nvfio_unregister_device() unlists the device, drops the registration
+ *     reference and waits for @released, asking userspace to close its fds
+ *     through ops->request every 10 seconds meanwhile;
+ *   - then the group loses one driver count and may disappear.
+ *
+ * Locking: group->dev_lock protects the group's device list and the
+ * @users 0->1 step (refcount_inc_not_zero under it).  @open_lock protects
+ * @open_count and serializes ops->open_device/close_device; it nests inside
+ * group->lock, which the first open and last close also need to take or
+ * drop the group's container user.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "core.h"
+
+static void nvfio_device_put(struct nvfio_device *vdev)
+{
+	if (refcount_dec_and_test(&vdev->users))
+		complete(&vdev->released);
+}
+
+/* Find a registered device of @group by name and take a users reference. */
+static struct nvfio_device *nvfio_device_find(struct nvfio_group *group,
+					      const char *name)
+{
+	struct nvfio_device *it, *found = ERR_PTR(-ENODEV);
+
+	mutex_lock(&group->dev_lock);
+	list_for_each_entry(it, &group->devices, group_entry) {
+		bool match = it->ops->match ? it->ops->match(it, name) :
+					      !strcmp(dev_name(it->dev), name);
+
+		if (match && refcount_inc_not_zero(&it->users)) {
+			found = it;
+			break;
+		}
+	}
+	mutex_unlock(&group->dev_lock);
+	return found;
+}
+
+/*
+ * First open of a device: group->lock and vdev->open_lock held.  The device
+ * becomes a user of the group's container: it needs the backend to be set
+ * and pins the group file so the container cannot be detached under it.
+ */
+static int nvfio_device_first_open(struct nvfio_device *vdev)
+{
+	struct nvfio_group *group = vdev->group;
+	int ret;
+
+	if (!nvfio_container_has_iommu(group->container))
+		return -EINVAL;
+	if (!try_module_get(vdev->dev->driver->owner))
+		return -ENODEV;
+
+	get_file(group->opened_file);
+	group->container_users++;
+
+	if (vdev->ops->open_device) {
+		ret = vdev->ops->open_device(vdev);
+		if (ret) {
+			group->container_users--;
+			fput(group->opened_file);
+			module_put(vdev->dev->driver->owner);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Last close of a device: group->lock and vdev->open_lock held. */
+static void nvfio_device_last_close(struct nvfio_device *vdev)
+{
+	struct nvfio_group *group = vdev->group;
+
+	if (vdev->ops->close_device)
+		vdev->ops->close_device(vdev);
+	group->container_users--;
+	/* Deferred by the VFS: the group file's release runs later. */
+	fput(group->opened_file);
+	module_put(vdev->dev->driver->owner);
+}
+
+static int nvfio_device_open(struct nvfio_device *vdev)
+{
+	struct nvfio_group *group = vdev->group;
+	int ret = 0;
+
+	mutex_lock(&group->lock);
+	if (!group->container) {
+		ret = -EINVAL;
+		goto out;
+	}
+	mutex_lock(&vdev->open_lock);
+	if (!vdev->open_count)
+		ret = nvfio_device_first_open(vdev);
+	if (!ret)
+		vdev->open_count++;
+	mutex_unlock(&vdev->open_lock);
+out:
+	mutex_unlock(&group->lock);
+	return ret;
+}
+
+static void nvfio_device_close(struct nvfio_device *vdev)
+{
+	struct nvfio_group *group = vdev->group;
+
+	mutex_lock(&group->lock);
+	mutex_lock(&vdev->open_lock);
+	if (!--vdev->open_count)
+		nvfio_device_last_close(vdev);
+	mutex_unlock(&vdev->open_lock);
+	mutex_unlock(&group->lock);
+}
+
+static int nvfio_device_fop_release(struct inode *inode, struct file *file)
+{
+	struct nvfio_device *vdev = file->private_data;
+
+	nvfio_device_close(vdev);
+	nvfio_device_put(vdev);
+	return 0;
+}
+
+static long nvfio_device_fop_ioctl(struct file *file, unsigned int cmd,
+				   unsigned long arg)
+{
+	struct nvfio_device *vdev = file->private_data;
+
+	if (!vdev->ops->ioctl)
+		return -EINVAL;
+	return vdev->ops->ioctl(vdev, cmd, arg);
+}
+
+static ssize_t nvfio_device_fop_read(struct file *file, char __user *buf,
+				     size_t count, loff_t *ppos)
+{
+	struct nvfio_device *vdev = file->private_data;
+
+	if (!vdev->ops->read)
+		return -EINVAL;
+	return vdev->ops->read(vdev, buf, count, ppos);
+}
+
+static ssize_t nvfio_device_fop_write(struct file *file, const char __user *buf,
+				      size_t count, loff_t *ppos)
+{
+	struct nvfio_device *vdev = file->private_data;
+
+	if (!vdev->ops->write)
+		return -EINVAL;
+	return vdev->ops->write(vdev, buf, count, ppos);
+}
+
+static int nvfio_device_fop_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct nvfio_device *vdev = file->private_data;
+
+	if (!vdev->ops->mmap)
+		return -EINVAL;
+	return vdev->ops->mmap(vdev, vma);
+}
+
+static const struct file_operations nvfio_device_fops = {
+	.owner = THIS_MODULE,
+	.release = nvfio_device_fop_release,
+	.read = nvfio_device_fop_read,
+	.write = nvfio_device_fop_write,
+	.unlocked_ioctl = nvfio_device_fop_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = nvfio_device_fop_mmap,
+};
+
+struct nvfio_device *nvfio_device_from_file(struct file *file)
+{
+	if (file->f_op != &nvfio_device_fops)
+		return NULL;
+	return file->private_data;
+}
+
+/* VFIO_GROUP_GET_DEVICE_FD: return a new fd for device @name of @group. */
+int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
+{
+	struct nvfio_device *vdev;
+	struct file *file;
+	int fd, ret;
+
+	vdev = nvfio_device_find(group, name);
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_put;
+	}
+	ret = nvfio_device_open(vdev);
+	if (ret)
+		goto err_fd;
+
+	file = anon_inode_getfile("[vfio-device]", &nvfio_device_fops, vdev,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		nvfio_device_close(vdev);
+		goto err_fd;
+	}
+	/* Region access goes through pread/pwrite at region offsets. */
+	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	fd_install(fd, file);
+	return fd;
+
+err_fd:
+	put_unused_fd(fd);
+err_put:
+	nvfio_device_put(vdev);
+	return ret;
+}
+
+int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
+			  const struct nvfio_device_ops *ops)
+{
+	struct nvfio_group *group;
+
+	if (WARN_ON(!dev || !ops))
+		return -EINVAL;
+
+	vdev->dev = get_device(dev);
+	vdev->ops = ops;
+	refcount_set(&vdev->users, 1);
+	init_completion(&vdev->released);
+	mutex_init(&vdev->open_lock);
+	INIT_LIST_HEAD(&vdev->group_entry);
+
+	group = nvfio_group_get_or_create(dev);
+	if (IS_ERR(group)) {
+		put_device(dev);
+		return PTR_ERR(group);
+	}
+	vdev->group = group;
+
+	mutex_lock(&group->dev_lock);
+	list_add_tail(&vdev->group_entry, &group->devices);
+	mutex_unlock(&group->dev_lock);
+	vdev->registered = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nvfio_register_device);
+
+void nvfio_unregister_device(struct nvfio_device *vdev)
+{
+	struct nvfio_group *group = vdev->group;
+	unsigned int asked = 0;
+	bool interrupted = false;
+
+	if (WARN_ON(!vdev->registered))
+		return;
+
+	/* No new device fd from here on. */
+	mutex_lock(&group->dev_lock);
+	list_del_init(&vdev->group_entry);
+	mutex_unlock(&group->dev_lock);
+
+	nvfio_device_put(vdev);
+	while (!try_wait_for_completion(&vdev->released)) {
+		if (vdev->ops->request)
+			vdev->ops->request(vdev, asked++);
+		if (interrupted) {
+			wait_for_completion_timeout(&vdev->released, 10 * HZ);
+			continue;
+		}
+		if (wait_for_completion_interruptible_timeout(&vdev->released,
+							      10 * HZ) < 0) {
+			/* A signal cannot cancel a removal: keep waiting. */
+			interrupted = true;
+			dev_warn(
+				vdev->dev,
+				"nvfio: device in use; \"%s\" (%d) waits for userspace to close it\n",
+				current->comm, task_pid_nr(current));
+		}
+	}
+
+	vdev->registered = false;
+	vdev->group = NULL;
+	nvfio_group_put_driver(group);
+	mutex_destroy(&vdev->open_lock);
+	put_device(vdev->dev);
+}
+EXPORT_SYMBOL_GPL(nvfio_unregister_device);
