@@ -365,16 +365,16 @@ out:
 }
 
 /*
- * Detach @group from its container: @group->lock held, no device of the
- * group is open (container_users == 1).  The last group leaving releases
- * the backend.
+ * Detach @group from its container: @group->lock held.  Normally nothing
+ * else uses the container through the group (container_users == 1); when
+ * the group's last device is gone the detach is forced and revokes any
+ * remaining external user.  The last group leaving releases the backend.
  */
 void nvfio_container_detach_group(struct nvfio_group *group)
 {
 	struct nvfio_container *c = group->container;
 
 	lockdep_assert_held(&group->lock);
-	WARN_ON(group->container_users != 1);
 
 	down_write(&c->lock);
 	if (c->iommu)

@@ -123,4 +123,8 @@ struct nvfio_group *nvfio_group_from_file(struct file *file);
 int nvfio_device_open_fd(struct nvfio_group *group, const char *name);
 struct nvfio_device *nvfio_device_from_file(struct file *file);
 
+/* kvm.c */
+void nvfio_device_get_kvm(struct nvfio_device *vdev);
+void nvfio_device_put_kvm(struct nvfio_device *vdev);
+
 #endif /* NVFIO_CORE_H */

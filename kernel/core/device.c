@@ -70,10 +70,12 @@ static int nvfio_device_first_open(struct nvfio_device *vdev)
 
 	get_file(group->opened_file);
 	group->container_users++;
+	nvfio_device_get_kvm(vdev);
 
 	if (vdev->ops->open_device) {
 		ret = vdev->ops->open_device(vdev);
 		if (ret) {
+			nvfio_device_put_kvm(vdev);
 			group->container_users--;
 			fput(group->opened_file);
 			module_put(vdev->dev->driver->owner);
@@ -90,6 +92,7 @@ static void nvfio_device_last_close(struct nvfio_device *vdev)
 
 	if (vdev->ops->close_device)
 		vdev->ops->close_device(vdev);
+	nvfio_device_put_kvm(vdev);
 	group->container_users--;
 	/* Deferred by the VFS: the group file's release runs later. */
 	fput(group->opened_file);

@@ -153,8 +153,10 @@ static int nvfio_group_release(struct inode *inode, struct file *file)
 	struct nvfio_group *group = file->private_data;
 
 	mutex_lock(&group->lock);
-	if (group->container)
+	if (group->container) {
+		WARN_ON(group->container_users != 1);
 		nvfio_container_detach_group(group);
+	}
 	group->opened_file = NULL;
 	mutex_unlock(&group->lock);
 	return 0;

@@ -102,6 +102,7 @@ struct nvfio_device {
 	struct mutex open_lock; /* serializes open_count transitions */
 	unsigned int open_count; /* open device fds; open_lock */
 	bool registered;
+	void (*put_kvm)(struct kvm *kvm); /* kvm_put_kvm, held via symbol_get */
 };
 
 /**
@@ -124,6 +125,32 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
  * @vdev is running or will run again, and the caller may free it.
  */
 void nvfio_unregister_device(struct nvfio_device *vdev);
+
+/* ------------------------------------------------------------------ */
+/* External users (seeds 000/001) and the VFIO file API KVM uses        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * nvfio_group_get_external_user() - let a kernel component use a group
+ * @file: a group file userspace handed over (e.g. to KVM)
+ *
+ * Succeeds only for one of our group files whose group is in a container
+ * with an IOMMU backend set (a group in a container is viable: it owns its
+ * IOMMU group for DMA).  Holds the group file and a container user, so
+ * userspace may close every fd and the group, its container and the IOMMU
+ * setup survive until nvfio_group_put_external_user().
+ * Return: the group, or ERR_PTR(-EINVAL); nothing is held on error.
+ */
+struct nvfio_group *nvfio_group_get_external_user(struct file *file);
+void nvfio_group_put_external_user(struct nvfio_group *group);
+/* The IOMMU group id of a group held as external user. */
+int nvfio_external_user_iommu_id(struct nvfio_group *group);
+
+/* Our group and device files, as KVM's VFIO device sees them. */
+bool nvfio_file_is_valid(struct file *file);
+bool nvfio_file_is_group(struct file *file);
+bool nvfio_file_enforced_coherent(struct file *file);
+void nvfio_file_set_kvm(struct file *file, struct kvm *kvm);
 
 /* ------------------------------------------------------------------ */
 /* IOMMU backends                                                      */
