@@ -41,9 +41,13 @@ static struct nvfio_device *nvfio_device_find(struct nvfio_group *group,
 
 	mutex_lock(&group->dev_lock);
 	list_for_each_entry(it, &group->devices, group_entry) {
-		bool match = it->ops->match ? it->ops->match(it, name) :
-					      !strcmp(dev_name(it->dev), name);
+		int match = it->ops->match ? it->ops->match(it, name) :
+					     !strcmp(dev_name(it->dev), name);
 
+		if (match < 0) {
+			found = ERR_PTR(match);
+			break;
+		}
 		if (match && refcount_inc_not_zero(&it->users)) {
 			found = it;
 			break;

@@ -54,8 +54,11 @@ struct nvfio_device;
  * @mmap:         mmap(2) on the device fd
  * @request:      the device is being unregistered while @count fds are
  *                open: ask userspace to release it (REQ eventfd)
- * @match:        optional; return true if @buf names this device for
- *                VFIO_GROUP_GET_DEVICE_FD.  Default: dev_name() equality.
+ * @match:        optional; does @buf (the string given to
+ *                VFIO_GROUP_GET_DEVICE_FD) name this device?  Return 1 for
+ *                yes, 0 for no, or a negative errno that ends the search
+ *                (e.g. bad options after the name).  Default: dev_name()
+ *                equality.
  *
  * open_device/close_device are serialized per device by the core
  * (nvfio_device.open_lock); the others may run concurrently from several
@@ -73,7 +76,7 @@ struct nvfio_device_ops {
 		      unsigned long arg);
 	int (*mmap)(struct nvfio_device *vdev, struct vm_area_struct *vma);
 	void (*request)(struct nvfio_device *vdev, unsigned int count);
-	bool (*match)(struct nvfio_device *vdev, const char *buf);
+	int (*match)(struct nvfio_device *vdev, const char *buf);
 };
 
 /**

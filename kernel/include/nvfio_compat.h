@@ -79,6 +79,19 @@ static inline bool nvfio_group_has_isolated_msi(struct iommu_group *group)
 }
 #endif
 
+/*
+ * Nesting on an unmanaged domain (VFIO_TYPE1_NESTING_IOMMU): 6.13 removed
+ * iommu_enable_nesting() together with type1's nesting support.
+ */
+static inline int nvfio_iommu_enable_nesting(struct iommu_domain *domain)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+	return iommu_enable_nesting(domain);
+#else
+	return -EINVAL;
+#endif
+}
+
 /* pin_user_pages_remote() lost its vmas argument in 6.5. */
 static inline long nvfio_pin_user_pages_remote(struct mm_struct *mm,
 					       unsigned long start,

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * nvfio_pci.h - private definitions of the nvfio PCI bus driver.
+ *
+ * One struct nvfio_pci_device exists per bound PCI function.  It is
+ * allocated at probe and freed at remove; the fields marked "open state"
+ * are (re)initialized by open_device and torn down by close_device, which
+ * the core serializes, and every other callback only runs between the two.
+ *
+ * Locks, outermost first (a lock may only be taken while holding locks
+ * that appear above it in this list):
+ *
+ *   igate        (mutex)  interrupt configuration: irq_type, ctx[],
+ *                         num_ctx, err_trigger, req_trigger.  irq_type,
+ *                         ctx and num_ctx are written with igate and
+ *                         irqlock held, so either lock suffices to read
+ *   cfg_lock     (mutex)  the virtual config space: everything in *cfg
+ *   memory_lock  (rwsem)  memory decode: mem_enabled and the hardware
+ *                         PCI_COMMAND_MEMORY bit.  Held for read around
+ *                         every BAR access and BAR fault, for write while
+ *                         decode may change (command writes, resets).
+ *   bar_lock     (mutex)  barmap[] and the regions requested for them
+ *   irqlock      (spinlock, irq-safe) INTx: intx_masked, the INTx trigger
+ *                         (ctx[0].trigger while irq_type is INTx) and the
+ *                         hardware DisINTx bit/INTx line state
+ *
+ * Fields without a lock are either constant from probe to remove or
+ * written only by open_device/close_device.
+ */
+#ifndef NVFIO_PCI_H
+#define NVFIO_PCI_H
+
+#include <linux/eventfd.h>
+#include <linux/interrupt.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "nvfio.h"
+
+#define NVFIO_PCI_DRIVER_NAME "vfio-pci"
+
+/*
+ * Region offsets on the device fd: the region index lives in the bits
+ * above bit 40, exactly as mainline's clients expect.
+ */
+#define NVFIO_PCI_OFFSET_SHIFT 40
+#define NVFIO_PCI_OFFSET_TO_INDEX(off) ((u64)(off) >> NVFIO_PCI_OFFSET_SHIFT)
+#define NVFIO_PCI_INDEX_TO_OFFSET(idx) ((u64)(idx) << NVFIO_PCI_OFFSET_SHIFT)
+#define NVFIO_PCI_OFFSET_MASK (BIT_ULL(NVFIO_PCI_OFFSET_SHIFT) - 1)
+
+/* irq_type when no interrupt index is enabled */
+#define NVFIO_PCI_IRQ_NONE VFIO_PCI_NUM_IRQS
+
+/* Size reported for a shadowed (BIOS-copied) option ROM */
+#define NVFIO_PCI_SHADOW_ROM_SIZE 0x20000
+
+/* One interrupt vector handed to userspace (INTx uses ctx[0]). */
+struct nvfio_pci_irq_ctx {
+	struct eventfd_ctx *trigger; /* NULL: vector not wired */
+	char *name; /* for /proc/interrupts */
+	int irq; /* Linux irq, MSI/MSI-X only */
+	struct nvfio_pci_device *vdev; /* back pointer for the handlers */
+};
+
+/* A page reserved after a sub-page BAR so that it can be mmapped. */
+struct nvfio_pci_dummy_res {
+	struct resource res;
+	struct list_head next;
+};
+
+struct nvfio_pci_config; /* pci_config.c */
+
+struct nvfio_pci_device {
+	struct nvfio_device vdev; /* must stay first: container_of */
+	struct pci_dev *pdev;
+
+	/* --- open state, written by open/close_device only --- */
+	struct pci_saved_state *saved_state; /* state before the user */
+	bool reset_works; /* function reset worked at open */
+	bool pci_2_3; /* INTx can be masked with DisINTx */
+	bool has_dyn_msix; /* MSI-X vectors can be added while enabled */
+	u8 msix_bar; /* BAR holding the MSI-X table, 0xff: none */
+	u32 msix_offset; /* MSI-X table offset in msix_bar */
+	u32 msix_size; /* MSI-X table size in bytes */
+	bool bar_mmap_ok[PCI_STD_NUM_BARS];
+	struct list_head dummy_res; /* nvfio_pci_dummy_res.next */
+
+	/* --- bar_lock --- */
+	struct mutex bar_lock;
+	void __iomem *barmap[PCI_STD_NUM_BARS];
+
+	/* --- memory_lock --- */
+	struct rw_semaphore memory_lock;
+	bool mem_enabled; /* user's view of PCI_COMMAND_MEMORY */
+
+	/* --- cfg_lock --- */
+	struct mutex cfg_lock;
+	struct nvfio_pci_config *cfg;
+
+	/* --- igate --- */
+	struct mutex igate;
+	unsigned int irq_type; /* VFIO_PCI_*_IRQ_INDEX or IRQ_NONE */
+	struct nvfio_pci_irq_ctx *ctx; /* num_ctx entries */
+	unsigned int num_ctx;
+	struct eventfd_ctx *err_trigger;
+	struct eventfd_ctx *req_trigger;
+
+	/* --- irqlock --- */
+	spinlock_t irqlock;
+	bool intx_masked; /* INTx masked (automask or user request) */
+	bool virq_disabled; /* user set DisINTx in the virtual command */
+};
+
+static inline struct nvfio_pci_device *to_nvfio_pci(struct nvfio_device *vdev)
+{
+	return container_of(vdev, struct nvfio_pci_device, vdev);
+}
+
+/* pci_device.c */
+int nvfio_pci_open_device(struct nvfio_device *core);
+void nvfio_pci_close_device(struct nvfio_device *core);
+int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev);
+void __iomem *nvfio_pci_barmap(struct nvfio_pci_device *vdev, int bar);
+u16 nvfio_pci_memory_lock_and_enable(struct nvfio_pci_device *vdev);
+void nvfio_pci_memory_unlock_and_restore(struct nvfio_pci_device *vdev,
+					 u16 cmd);
+
+/* pci_info.c */
+int nvfio_pci_ioctl_get_info(struct nvfio_pci_device *vdev, void __user *arg);
+int nvfio_pci_ioctl_get_region_info(struct nvfio_pci_device *vdev,
+				    void __user *arg);
+int nvfio_pci_ioctl_get_irq_info(struct nvfio_pci_device *vdev,
+				 void __user *arg);
+unsigned int nvfio_pci_irq_count(struct nvfio_pci_device *vdev,
+				 unsigned int index);
+size_t nvfio_pci_rom_size(struct pci_dev *pdev);
+
+/* pci_rdwr.c */
+ssize_t nvfio_pci_read(struct nvfio_device *core, char __user *buf,
+		       size_t count, loff_t *ppos);
+ssize_t nvfio_pci_write(struct nvfio_device *core, const char __user *buf,
+			size_t count, loff_t *ppos);
+int nvfio_pci_mmap(struct nvfio_device *core, struct vm_area_struct *vma);
+
+/* pci_config.c */
+int nvfio_pci_config_init(struct nvfio_pci_device *vdev);
+void nvfio_pci_config_free(struct nvfio_pci_device *vdev);
+ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev, char __user *buf,
+			    size_t count, loff_t *ppos, bool iswrite);
+u8 nvfio_pci_config_intx_pin(struct nvfio_pci_device *vdev);
+
+/* pci_intrs.c */
+int nvfio_pci_ioctl_set_irqs(struct nvfio_pci_device *vdev, void __user *arg);
+void nvfio_pci_irqs_teardown(struct nvfio_pci_device *vdev);
+void nvfio_pci_intx_set_virq_disabled(struct nvfio_pci_device *vdev,
+				      bool disabled);
+void nvfio_pci_request(struct nvfio_device *core, unsigned int count);
+
+/* pci_match.c */
+int nvfio_pci_match(struct nvfio_device *core, const char *buf);
+
+#endif /* NVFIO_PCI_H */

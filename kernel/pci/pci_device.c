@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_device.c - the life of an opened device: open_device/close_device,
+ * VFIO_DEVICE_RESET, lazily mapped BARs and memory-decode helpers.
+ *
+ * Locking (see nvfio_pci.h for the whole picture):
+ *   - open/close run serialized by the core and no other callback of the
+ *     device runs concurrently with them, so the "open state" fields
+ *     (saved_state, reset_works, pci_2_3, msix_*, bar_mmap_ok, dummy_res)
+ *     are written here without locks and only read elsewhere.
+ *   - barmap[] is filled on first use under bar_lock and emptied at close.
+ *   - memory_lock (write) is held around everything that may change the
+ *     hardware memory-decode bit behind the user's back: resets and the
+ *     temporary enable used when the kernel must touch the MSI-X table.
+ */
+#include <linux/io.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "nvfio_pci.h"
+
+/*
+ * Enable memory decode in hardware for a kernel access (MSI-X table
+ * programming, ROM probing) regardless of what the user set.  Returns the
+ * command register to restore; memory_lock is held for write until
+ * nvfio_pci_memory_unlock_and_restore().
+ */
+u16 nvfio_pci_memory_lock_and_enable(struct nvfio_pci_device *vdev)
+{
+	u16 cmd;
+
+	down_write(&vdev->memory_lock);
+	pci_read_config_word(vdev->pdev, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(vdev->pdev, PCI_COMMAND,
+				      cmd | PCI_COMMAND_MEMORY);
+	return cmd;
+}
+
+void nvfio_pci_memory_unlock_and_restore(struct nvfio_pci_device *vdev, u16 cmd)
+{
+	pci_write_config_word(vdev->pdev, PCI_COMMAND, cmd);
+	up_write(&vdev->memory_lock);
+}
+
+/*
+ * The kernel mapping of standard BAR @bar, requesting the region on first
+ * use.  Return: the mapping or an IOMEM_ERR_PTR().
+ */
+void __iomem *nvfio_pci_barmap(struct nvfio_pci_device *vdev, int bar)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	void __iomem *io;
+	int ret;
+
+	mutex_lock(&vdev->bar_lock);
+	io = vdev->barmap[bar];
+	if (io)
+		goto out;
+
+	ret = pci_request_selected_regions(pdev, 1 << bar,
+					   NVFIO_PCI_DRIVER_NAME);
+	if (ret) {
+		io = IOMEM_ERR_PTR(ret);
+		goto out;
+	}
+
+	io = pci_iomap(pdev, bar, 0);
+	if (!io) {
+		pci_release_selected_regions(pdev, 1 << bar);
+		io = IOMEM_ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	vdev->barmap[bar] = io;
+out:
+	mutex_unlock(&vdev->bar_lock);
+	return io;
+}
+
+static void nvfio_pci_barmap_release(struct nvfio_pci_device *vdev)
+{
+	int bar;
+
+	mutex_lock(&vdev->bar_lock);
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		if (!vdev->barmap[bar])
+			continue;
+		pci_iounmap(vdev->pdev, vdev->barmap[bar]);
+		pci_release_selected_regions(vdev->pdev, 1 << bar);
+		vdev->barmap[bar] = NULL;
+	}
+	mutex_unlock(&vdev->bar_lock);
+}
+
+/*
+ * Decide which BARs userspace may mmap.  Memory BARs of at least a page
+ * are always fine.  A smaller BAR that starts on a page boundary becomes
+ * mappable once the rest of its page is reserved, so that no other
+ * device's BAR can ever be assigned there; unaligned small BARs are not.
+ */
+static void nvfio_pci_probe_mmaps(struct nvfio_pci_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		struct resource *res = &pdev->resource[bar];
+		struct nvfio_pci_dummy_res *dummy;
+
+		vdev->bar_mmap_ok[bar] = false;
+		if (!(res->flags & IORESOURCE_MEM) || !resource_size(res))
+			continue;
+
+		if (resource_size(res) >= PAGE_SIZE) {
+			vdev->bar_mmap_ok[bar] = true;
+			continue;
+		}
+
+		if (res->start & ~PAGE_MASK)
+			continue;
+
+		dummy = kzalloc(sizeof(*dummy), GFP_KERNEL_ACCOUNT);
+		if (!dummy)
+			continue;
+		dummy->res.name = "nvfio sub-page reserved";
+		dummy->res.start = res->end + 1;
+		dummy->res.end = res->start + PAGE_SIZE - 1;
+		dummy->res.flags = res->flags;
+		if (request_resource(res->parent, &dummy->res)) {
+			kfree(dummy);
+			continue;
+		}
+		list_add(&dummy->next, &vdev->dummy_res);
+		vdev->bar_mmap_ok[bar] = true;
+	}
+}
+
+static void nvfio_pci_release_dummies(struct nvfio_pci_device *vdev)
+{
+	struct nvfio_pci_dummy_res *dummy, *tmp;
+
+	list_for_each_entry_safe(dummy, tmp, &vdev->dummy_res, next) {
+		list_del(&dummy->next);
+		release_resource(&dummy->res);
+		kfree(dummy);
+	}
+}
+
+static void nvfio_pci_probe_msix(struct nvfio_pci_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	u16 flags;
+	u32 table;
+
+	vdev->msix_bar = 0xff;
+	vdev->msix_offset = 0;
+	vdev->msix_size = 0;
+	vdev->has_dyn_msix = false;
+	if (!pdev->msix_cap)
+		return;
+
+	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &flags);
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
+	vdev->msix_bar = table & PCI_MSIX_TABLE_BIR;
+	vdev->msix_offset = table & PCI_MSIX_TABLE_OFFSET;
+	vdev->msix_size =
+		((flags & PCI_MSIX_FLAGS_QSIZE) + 1) * PCI_MSIX_ENTRY_SIZE;
+	vdev->has_dyn_msix = pci_msix_can_alloc_dyn(pdev);
+}
+
+int nvfio_pci_open_device(struct nvfio_device *core)
+{
+	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
+	struct pci_dev *pdev = vdev->pdev;
+	u16 cmd;
+	int ret;
+
+	/* The state we save and restore at close must not include DMA. */
+	pci_clear_master(pdev);
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		return ret;
+
+	/*
+	 * Start from a clean device.  -EAGAIN means someone holds the
+	 * device lock (e.g. a concurrent sysfs reset): fail the open rather
+	 * than hand out a device in an unknown state.
+	 */
+	ret = pci_try_reset_function(pdev);
+	if (ret == -EAGAIN)
+		goto out_disable;
+	vdev->reset_works = !ret;
+
+	pci_save_state(pdev);
+	vdev->saved_state = pci_store_saved_state(pdev);
+	if (!vdev->saved_state)
+		pci_dbg(pdev, "could not store the saved state\n");
+
+	vdev->pci_2_3 = pci_intx_mask_supported(pdev);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (vdev->pci_2_3 && (cmd & PCI_COMMAND_INTX_DISABLE)) {
+		cmd &= ~PCI_COMMAND_INTX_DISABLE;
+		pci_write_config_word(pdev, PCI_COMMAND, cmd);
+	}
+
+	ret = nvfio_pci_config_init(vdev);
+	if (ret)
+		goto out_free_state;
+
+	nvfio_pci_probe_msix(vdev);
+	nvfio_pci_probe_mmaps(vdev);
+
+	vdev->intx_masked = false;
+	vdev->virq_disabled = false;
+	vdev->irq_type = NVFIO_PCI_IRQ_NONE;
+	return 0;
+
+out_free_state:
+	kfree(vdev->saved_state);
+	vdev->saved_state = NULL;
+out_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+/* Reset @pdev with its state already loaded; false if not possible now. */
+static bool nvfio_pci_reset_locked(struct pci_dev *pdev)
+{
+	struct pci_dev *bridge = pci_upstream_bridge(pdev);
+	bool done = false;
+
+	/*
+	 * pci_try_reset_function() would save and restore the user's state
+	 * around the reset; we want ours, already loaded, so take the locks
+	 * ourselves and never wait for them (remove may hold them).
+	 */
+	if (bridge && !pci_dev_trylock(bridge))
+		return false;
+	if (pci_dev_trylock(pdev)) {
+		done = !__pci_reset_function_locked(pdev);
+		pci_dev_unlock(pdev);
+	}
+	if (bridge)
+		pci_dev_unlock(bridge);
+	return done;
+}
+
+void nvfio_pci_close_device(struct nvfio_device *core)
+{
+	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
+	struct pci_dev *pdev = vdev->pdev;
+
+	/* Stop DMA first, then interrupts. */
+	pci_clear_master(pdev);
+	nvfio_pci_irqs_teardown(vdev);
+
+	nvfio_pci_config_free(vdev);
+	nvfio_pci_barmap_release(vdev);
+	nvfio_pci_release_dummies(vdev);
+
+	/*
+	 * Put back the state from before the user.  If there is none, a
+	 * reset with the user's state is still better than nothing, but
+	 * without a reset, saving and restoring it would be busy work.
+	 */
+	if (pci_load_and_free_saved_state(pdev, &vdev->saved_state)) {
+		pci_info(pdev, "could not reload the saved state\n");
+		if (!vdev->reset_works)
+			goto out_disable;
+		pci_save_state(pdev);
+	}
+
+	/* Quiesce INTx/decode while resetting, like pci_reset_function(). */
+	pci_write_config_word(pdev, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
+	if (vdev->reset_works && !nvfio_pci_reset_locked(pdev))
+		pci_dbg(pdev, "no reset at close (device busy)\n");
+	pci_restore_state(pdev);
+
+out_disable:
+	pci_disable_device(pdev);
+}
+
+int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev)
+{
+	int ret;
+
+	if (!vdev->reset_works)
+		return -EINVAL;
+
+	/*
+	 * TODO: zap user mmaps of the BARs here once the core gives each
+	 * device its own address_space; until then the BAR pages stay
+	 * mapped across the reset (harmless: the reset restores decode).
+	 */
+	down_write(&vdev->memory_lock);
+	ret = pci_try_reset_function(vdev->pdev);
+	up_write(&vdev->memory_lock);
+	return ret;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_driver.c - the "vfio-pci" PCI driver of nvfio: module entry points,
+ * probe/remove and the device fd dispatch (struct nvfio_device_ops).
+ *
+ * The driver has no static ID table: like mainline's vfio-pci it binds
+ * only to devices whose driver_override names it, or to IDs written to
+ * its new_id file.  It claims DMA ownership itself (driver_managed_dma),
+ * the core takes it per group when userspace attaches a container.
+ *
+ * Locking: probe and remove are serialized by the driver core (device
+ * lock).  Everything else about a device lives in struct nvfio_pci_device;
+ * nvfio_pci.h lists which lock protects which field.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "nvfio_pci.h"
+
+static long nvfio_pci_ioctl(struct nvfio_device *core, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+		return nvfio_pci_ioctl_get_info(vdev, uarg);
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return nvfio_pci_ioctl_get_region_info(vdev, uarg);
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		return nvfio_pci_ioctl_get_irq_info(vdev, uarg);
+	case VFIO_DEVICE_SET_IRQS:
+		return nvfio_pci_ioctl_set_irqs(vdev, uarg);
+	case VFIO_DEVICE_RESET:
+		return nvfio_pci_ioctl_reset(vdev);
+	/*
+	 * TODO: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, VFIO_DEVICE_PCI_HOT_RESET
+	 * and VFIO_DEVICE_IOEVENTFD are not implemented yet; clients treat
+	 * -ENOTTY as "not supported".
+	 */
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct nvfio_device_ops nvfio_pci_ops = {
+	.name = NVFIO_PCI_DRIVER_NAME,
+	.open_device = nvfio_pci_open_device,
+	.close_device = nvfio_pci_close_device,
+	.read = nvfio_pci_read,
+	.write = nvfio_pci_write,
+	.ioctl = nvfio_pci_ioctl,
+	.mmap = nvfio_pci_mmap,
+	.request = nvfio_pci_request,
+	.match = nvfio_pci_match,
+};
+
+static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct nvfio_pci_device *vdev;
+	int ret;
+
+	/* Bridges and cardbus headers are not handed to userspace. */
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
+		return -EINVAL;
+
+	/*
+	 * A PF whose VFs already exist may have them in use elsewhere; we
+	 * cannot track those users, so refuse like mainline does.
+	 */
+	if (pci_num_vf(pdev)) {
+		pci_warn(pdev, "Cannot bind to PF with SR-IOV enabled\n");
+		return -EBUSY;
+	}
+
+	vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
+	if (!vdev)
+		return -ENOMEM;
+
+	vdev->pdev = pdev;
+	vdev->irq_type = NVFIO_PCI_IRQ_NONE;
+	vdev->msix_bar = 0xff;
+	INIT_LIST_HEAD(&vdev->dummy_res);
+	mutex_init(&vdev->bar_lock);
+	init_rwsem(&vdev->memory_lock);
+	mutex_init(&vdev->cfg_lock);
+	mutex_init(&vdev->igate);
+	spin_lock_init(&vdev->irqlock);
+
+	dev_set_drvdata(&pdev->dev, vdev);
+
+	ret = nvfio_register_device(&vdev->vdev, &pdev->dev, &nvfio_pci_ops);
+	if (ret) {
+		dev_set_drvdata(&pdev->dev, NULL);
+		kfree(vdev);
+		return ret;
+	}
+
+	return 0;
+}
+
+static void nvfio_pci_remove(struct pci_dev *pdev)
+{
+	struct nvfio_pci_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	/* Blocks until every device fd is closed (close_device has run). */
+	nvfio_unregister_device(&vdev->vdev);
+
+	dev_set_drvdata(&pdev->dev, NULL);
+	mutex_destroy(&vdev->igate);
+	mutex_destroy(&vdev->cfg_lock);
+	mutex_destroy(&vdev->bar_lock);
+	kfree(vdev);
+}
+
+static struct pci_driver nvfio_pci_driver = {
+	.name = NVFIO_PCI_DRIVER_NAME,
+	.id_table = NULL, /* driver_override and new_id only */
+	.probe = nvfio_pci_probe,
+	.remove = nvfio_pci_remove,
+	.driver_managed_dma = true,
+};
+
+static int __init nvfio_pci_init(void)
+{
+	struct device_driver *other;
+	int ret;
+
+	/*
+	 * The driver name is what clients look for, so it must be exactly
+	 * mainline's; both cannot be registered at once.  Check first to
+	 * give a clear message instead of the driver core's generic one.
+	 */
+	other = driver_find(NVFIO_PCI_DRIVER_NAME, &pci_bus_type);
+	if (other)
+		goto busy;
+
+	ret = pci_register_driver(&nvfio_pci_driver);
+	if (ret == -EBUSY || ret == -EEXIST)
+		goto busy;
+	return ret;
+
+busy:
+	pr_err("a driver named %s is already registered; unload mainline's %s first\n",
+	       NVFIO_PCI_DRIVER_NAME, NVFIO_PCI_DRIVER_NAME);
+	return -EBUSY;
+}
+
+static void __exit nvfio_pci_exit(void)
+{
+	pci_unregister_driver(&nvfio_pci_driver);
+}
+
+module_init(nvfio_pci_init);
+module_exit(nvfio_pci_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("nvfio PCI bus driver (\"vfio-pci\")");

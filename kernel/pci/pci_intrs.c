@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_intrs.c - VFIO_DEVICE_SET_IRQS: INTx (automasked), MSI, MSI-X and
+ * the ERR/REQ eventfds, plus the REQ relay used while the device is being
+ * unregistered.
+ *
+ * Locking:
+ *   igate (mutex) serializes every configuration change: irq_type, ctx[]
+ *     and num_ctx, err_trigger, req_trigger.  request_irq()/free_irq()
+ *     are only called under it.
+ *   irqlock (spinlock, taken in the INTx hard irq handler) protects the
+ *     INTx masking state (intx_masked, virq_disabled, DisINTx in hardware,
+ *     enable/disable_irq depth) and the INTx trigger ctx[0].trigger.
+ *     irq_type is written with both igate and irqlock held, so it may be
+ *     read under either.
+ *   MSI/MSI-X handlers only read their own ctx, which lives from before
+ *     request_irq() until after free_irq(), so they take no lock.
+ *   memory_lock is taken (for write, inside igate) while the kernel
+ *     programs MSI/MSI-X: the MSI-X table needs memory decode enabled.
+ */
+#include <linux/eventfd.h>
+#include <linux/interrupt.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "nvfio_compat.h"
+#include "nvfio_pci.h"
+
+/* ---- INTx ---------------------------------------------------------- */
+
+static bool nvfio_pci_is_intx(struct nvfio_pci_device *vdev)
+{
+	return vdev->irq_type == VFIO_PCI_INTX_IRQ_INDEX;
+}
+
+static irqreturn_t nvfio_pci_intx_handler(int irq, void *dev_id)
+{
+	struct nvfio_pci_device *vdev = dev_id;
+	irqreturn_t ret = IRQ_NONE;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	if (!vdev->pci_2_3) {
+		/* Exclusive line: mask it at the interrupt controller. */
+		disable_irq_nosync(vdev->pdev->irq);
+		vdev->intx_masked = true;
+		ret = IRQ_HANDLED;
+	} else if (!vdev->intx_masked && pci_check_and_mask_intx(vdev->pdev)) {
+		/* Ours (status bit set): now masked with DisINTx. */
+		vdev->intx_masked = true;
+		ret = IRQ_HANDLED;
+	}
+	if (ret == IRQ_HANDLED && vdev->ctx[0].trigger)
+		nvfio_eventfd_signal(vdev->ctx[0].trigger);
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+
+	return ret;
+}
+
+static void nvfio_pci_intx_mask_locked(struct nvfio_pci_device *vdev)
+{
+	lockdep_assert_held(&vdev->irqlock);
+
+	/*
+	 * Masking also comes from the virtual DisINTx bit while INTx is not
+	 * the delivery method: then just let the hardware bit follow it.
+	 */
+	if (!nvfio_pci_is_intx(vdev)) {
+		if (vdev->pci_2_3)
+			pci_intx(vdev->pdev, 0);
+		return;
+	}
+	if (vdev->intx_masked)
+		return;
+	if (vdev->pci_2_3)
+		pci_intx(vdev->pdev, 0);
+	else
+		disable_irq_nosync(vdev->pdev->irq);
+	vdev->intx_masked = true;
+}
+
+static void nvfio_pci_intx_unmask_locked(struct nvfio_pci_device *vdev)
+{
+	lockdep_assert_held(&vdev->irqlock);
+
+	if (!nvfio_pci_is_intx(vdev)) {
+		if (vdev->pci_2_3)
+			pci_intx(vdev->pdev, 1);
+		return;
+	}
+	if (!vdev->intx_masked || vdev->virq_disabled)
+		return;
+
+	if (!vdev->pci_2_3) {
+		vdev->intx_masked = false;
+		enable_irq(vdev->pdev->irq);
+		return;
+	}
+	/*
+	 * If the device still asserts INTx, unmasking fails and it stays
+	 * masked; tell the user again so it services the device.
+	 */
+	if (pci_check_and_unmask_intx(vdev->pdev))
+		vdev->intx_masked = false;
+	else if (vdev->ctx[0].trigger)
+		nvfio_eventfd_signal(vdev->ctx[0].trigger);
+}
+
+static void nvfio_pci_intx_mask(struct nvfio_pci_device *vdev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	nvfio_pci_intx_mask_locked(vdev);
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+}
+
+static void nvfio_pci_intx_unmask(struct nvfio_pci_device *vdev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	nvfio_pci_intx_unmask_locked(vdev);
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+}
+
+/* The user toggled DisINTx in the virtual command register. */
+void nvfio_pci_intx_set_virq_disabled(struct nvfio_pci_device *vdev,
+				      bool disabled)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	if (disabled != vdev->virq_disabled) {
+		if (disabled) {
+			vdev->virq_disabled = true;
+			nvfio_pci_intx_mask_locked(vdev);
+		} else {
+			vdev->virq_disabled = false;
+			nvfio_pci_intx_unmask_locked(vdev);
+		}
+	}
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+}
+
+static void nvfio_pci_signal_intx(struct nvfio_pci_device *vdev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	if (nvfio_pci_is_intx(vdev) && vdev->ctx[0].trigger)
+		nvfio_eventfd_signal(vdev->ctx[0].trigger);
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+}
+
+/* Switch to INTx delivery; @trigger (may be NULL) is consumed on success. */
+static int nvfio_pci_intx_enable(struct nvfio_pci_device *vdev,
+				 struct eventfd_ctx *trigger)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	unsigned long irqflags = 0;
+	struct nvfio_pci_irq_ctx *ctx;
+	unsigned long flags;
+	int ret;
+
+	if (vdev->irq_type != NVFIO_PCI_IRQ_NONE)
+		return -EINVAL;
+	if (!pdev->irq)
+		return -ENODEV;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->vdev = vdev;
+	ctx->irq = pdev->irq;
+	ctx->name =
+		kasprintf(GFP_KERNEL_ACCOUNT, "vfio-intx(%s)", pci_name(pdev));
+	if (!ctx->name) {
+		kfree(ctx);
+		return -ENOMEM;
+	}
+	ctx->trigger = trigger;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	vdev->ctx = ctx;
+	vdev->num_ctx = 1;
+	vdev->irq_type = VFIO_PCI_INTX_IRQ_INDEX;
+	/* A set virtual DisINTx keeps the line masked from the start. */
+	vdev->intx_masked = vdev->virq_disabled;
+	if (vdev->pci_2_3) {
+		pci_intx(pdev, !vdev->intx_masked);
+		irqflags = IRQF_SHARED;
+	}
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+
+	ret = request_irq(pdev->irq, nvfio_pci_intx_handler, irqflags,
+			  ctx->name, vdev);
+	if (ret) {
+		spin_lock_irqsave(&vdev->irqlock, flags);
+		vdev->irq_type = NVFIO_PCI_IRQ_NONE;
+		vdev->ctx = NULL;
+		vdev->num_ctx = 0;
+		spin_unlock_irqrestore(&vdev->irqlock, flags);
+		kfree(ctx->name);
+		kfree(ctx);
+		return ret;
+	}
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	if (!vdev->pci_2_3 && vdev->intx_masked)
+		disable_irq_nosync(pdev->irq);
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	return 0;
+}
+
+static void nvfio_pci_intx_set_trigger(struct nvfio_pci_device *vdev,
+				       struct eventfd_ctx *trigger)
+{
+	struct eventfd_ctx *old;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	old = vdev->ctx[0].trigger;
+	vdev->ctx[0].trigger = trigger;
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	if (old)
+		eventfd_ctx_put(old);
+}
+
+static void nvfio_pci_intx_disable(struct nvfio_pci_device *vdev)
+{
+	struct nvfio_pci_irq_ctx *ctx = vdev->ctx;
+	unsigned long flags;
+
+	free_irq(vdev->pdev->irq, vdev);
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	vdev->irq_type = NVFIO_PCI_IRQ_NONE;
+	vdev->ctx = NULL;
+	vdev->num_ctx = 0;
+	vdev->intx_masked = false;
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+
+	if (ctx->trigger)
+		eventfd_ctx_put(ctx->trigger);
+	kfree(ctx->name);
+	kfree(ctx);
+}
+
+static int nvfio_pci_set_intx_mask(struct nvfio_pci_device *vdev,
+				   unsigned int start, unsigned int count,
+				   u32 flags, const void *data)
+{
+	if (!nvfio_pci_is_intx(vdev) || start != 0 || count != 1)
+		return -EINVAL;
+
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
+		return -ENOTTY; /* mask eventfds: not in mainline either */
+	if ((flags & VFIO_IRQ_SET_DATA_NONE) || *(const u8 *)data)
+		nvfio_pci_intx_mask(vdev);
+	return 0;
+}
+
+static int nvfio_pci_set_intx_unmask(struct nvfio_pci_device *vdev,
+				     unsigned int start, unsigned int count,
+				     u32 flags, const void *data)
+{
+	if (!nvfio_pci_is_intx(vdev) || start != 0 || count != 1)
+		return -EINVAL;
+
+	/*
+	 * TODO: unmask eventfds (irqfd resampling) are not implemented:
+	 * QEMU then falls back to unmasking through this ioctl.
+	 */
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
+		return -EINVAL;
+	if ((flags & VFIO_IRQ_SET_DATA_NONE) || *(const u8 *)data)
+		nvfio_pci_intx_unmask(vdev);
+	return 0;
+}
+
+static int nvfio_pci_set_intx_trigger(struct nvfio_pci_device *vdev,
+				      unsigned int start, unsigned int count,
+				      u32 flags, const void *data)
+{
+	if (nvfio_pci_is_intx(vdev) && !count &&
+	    (flags & VFIO_IRQ_SET_DATA_NONE)) {
+		nvfio_pci_intx_disable(vdev);
+		return 0;
+	}
+
+	if (!(nvfio_pci_is_intx(vdev) ||
+	      vdev->irq_type == NVFIO_PCI_IRQ_NONE) ||
+	    start != 0 || count != 1)
+		return -EINVAL;
+
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		s32 fd = *(const s32 *)data;
+		struct eventfd_ctx *trigger = NULL;
+		int ret = 0;
+
+		if (fd >= 0) {
+			trigger = eventfd_ctx_fdget(fd);
+			if (IS_ERR(trigger))
+				return PTR_ERR(trigger);
+		}
+		if (nvfio_pci_is_intx(vdev))
+			nvfio_pci_intx_set_trigger(vdev, trigger);
+		else
+			ret = nvfio_pci_intx_enable(vdev, trigger);
+		if (ret && trigger)
+			eventfd_ctx_put(trigger);
+		return ret;
+	}
+
+	if (!nvfio_pci_is_intx(vdev))
+		return -EINVAL;
+	/* DATA_NONE / DATA_BOOL: loopback for testing the user's path. */
+	if ((flags & VFIO_IRQ_SET_DATA_NONE) || *(const u8 *)data)
+		nvfio_pci_signal_intx(vdev);
+	return 0;
+}
+
+/* ---- MSI and MSI-X ------------------------------------------------- */
+
+static irqreturn_t nvfio_pci_msi_handler(int irq, void *dev_id)
+{
+	struct nvfio_pci_irq_ctx *ctx = dev_id;
+
+	nvfio_eventfd_signal(ctx->trigger);
+	return IRQ_HANDLED;
+}
+
+static int nvfio_pci_msi_enable(struct nvfio_pci_device *vdev,
+				unsigned int index, unsigned int nvec)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	bool msix = index == VFIO_PCI_MSIX_IRQ_INDEX;
+	unsigned int max = nvfio_pci_irq_count(vdev, index);
+	struct nvfio_pci_irq_ctx *ctx;
+	unsigned long flags;
+	unsigned int i;
+	int ret;
+	u16 cmd;
+
+	if (vdev->irq_type != NVFIO_PCI_IRQ_NONE)
+		return -EINVAL;
+
+	/* One slot per vector the index has (dynamic MSI-X may grow). */
+	ctx = kvcalloc(max, sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	for (i = 0; i < max; i++) {
+		ctx[i].vdev = vdev;
+		ctx[i].irq = -EINVAL;
+	}
+
+	cmd = nvfio_pci_memory_lock_and_enable(vdev);
+	ret = pci_alloc_irq_vectors(pdev, 1, nvec,
+				    msix ? PCI_IRQ_MSIX : PCI_IRQ_MSI);
+	if (ret > 0 && ret < nvec)
+		pci_free_irq_vectors(pdev);
+	nvfio_pci_memory_unlock_and_restore(vdev, cmd);
+	if (ret < (int)nvec) {
+		kvfree(ctx);
+		/* Like mainline: a short count tells how many are possible. */
+		return ret;
+	}
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	vdev->ctx = ctx;
+	vdev->num_ctx = max;
+	vdev->irq_type = index;
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	return 0;
+}
+
+/* Linux irq for @vector, allocating a dynamic MSI-X vector if needed. */
+static int nvfio_pci_msi_irq(struct nvfio_pci_device *vdev, unsigned int vector,
+			     bool msix)
+{
+	struct msi_map map;
+	int irq;
+	u16 cmd;
+
+	irq = pci_irq_vector(vdev->pdev, vector);
+	if (irq > 0 || !msix || !vdev->has_dyn_msix)
+		return irq ? irq : -EINVAL;
+
+	cmd = nvfio_pci_memory_lock_and_enable(vdev);
+	map = pci_msix_alloc_irq_at(vdev->pdev, vector, NULL);
+	nvfio_pci_memory_unlock_and_restore(vdev, cmd);
+	return map.index < 0 ? map.index : map.virq;
+}
+
+/*
+ * Point @vector at eventfd @fd, or disconnect it if @fd < 0.  Vectors
+ * stay allocated once allocated; they are freed when the index is
+ * disabled.
+ */
+static int nvfio_pci_msi_set_vector(struct nvfio_pci_device *vdev,
+				    unsigned int vector, s32 fd, bool msix)
+{
+	struct nvfio_pci_irq_ctx *ctx = &vdev->ctx[vector];
+	struct eventfd_ctx *trigger;
+	int irq, ret;
+	u16 cmd;
+
+	if (ctx->trigger) {
+		cmd = nvfio_pci_memory_lock_and_enable(vdev);
+		free_irq(ctx->irq, ctx);
+		nvfio_pci_memory_unlock_and_restore(vdev, cmd);
+		eventfd_ctx_put(ctx->trigger);
+		ctx->trigger = NULL;
+		kfree(ctx->name);
+		ctx->name = NULL;
+	}
+
+	if (fd < 0)
+		return 0;
+
+	irq = nvfio_pci_msi_irq(vdev, vector, msix);
+	if (irq < 0)
+		return irq;
+
+	ctx->name = kasprintf(GFP_KERNEL_ACCOUNT, "vfio-msi%s[%u](%s)",
+			      msix ? "x" : "", vector, pci_name(vdev->pdev));
+	if (!ctx->name)
+		return -ENOMEM;
+
+	trigger = eventfd_ctx_fdget(fd);
+	if (IS_ERR(trigger)) {
+		ret = PTR_ERR(trigger);
+		goto out_free_name;
+	}
+	ctx->trigger = trigger;
+	ctx->irq = irq;
+
+	cmd = nvfio_pci_memory_lock_and_enable(vdev);
+	if (msix) {
+		struct msi_msg msg;
+
+		/*
+		 * A reset the kernel did not see may have cleared the
+		 * table entry: write the cached message back first.
+		 */
+		get_cached_msi_msg(irq, &msg);
+		pci_write_msi_msg(irq, &msg);
+	}
+	ret = request_irq(irq, nvfio_pci_msi_handler, 0, ctx->name, ctx);
+	nvfio_pci_memory_unlock_and_restore(vdev, cmd);
+	if (ret)
+		goto out_put;
+
+	/* TODO: irq bypass producer (KVM posted interrupts). */
+	return 0;
+
+out_put:
+	eventfd_ctx_put(trigger);
+	ctx->trigger = NULL;
+out_free_name:
+	kfree(ctx->name);
+	ctx->name = NULL;
+	return ret;
+}
+
+static int nvfio_pci_msi_set_block(struct nvfio_pci_device *vdev,
+				   unsigned int start, unsigned int count,
+				   const s32 *fds, bool msix)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < count; i++) {
+		ret = nvfio_pci_msi_set_vector(vdev, start + i,
+					       fds ? fds[i] : -1, msix);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		while (i--)
+			nvfio_pci_msi_set_vector(vdev, start + i, -1, msix);
+	}
+	return ret;
+}
+
+static void nvfio_pci_msi_disable(struct nvfio_pci_device *vdev)
+{
+	bool msix = vdev->irq_type == VFIO_PCI_MSIX_IRQ_INDEX;
+	struct nvfio_pci_irq_ctx *ctx = vdev->ctx;
+	unsigned long flags;
+	unsigned int i;
+	u16 cmd;
+
+	for (i = 0; i < vdev->num_ctx; i++)
+		nvfio_pci_msi_set_vector(vdev, i, -1, msix);
+
+	cmd = nvfio_pci_memory_lock_and_enable(vdev);
+	pci_free_irq_vectors(vdev->pdev);
+	nvfio_pci_memory_unlock_and_restore(vdev, cmd);
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	vdev->irq_type = NVFIO_PCI_IRQ_NONE;
+	vdev->ctx = NULL;
+	vdev->num_ctx = 0;
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	kvfree(ctx);
+}
+
+static int nvfio_pci_set_msi_trigger(struct nvfio_pci_device *vdev,
+				     unsigned int index, unsigned int start,
+				     unsigned int count, u32 flags,
+				     const void *data)
+{
+	bool msix = index == VFIO_PCI_MSIX_IRQ_INDEX;
+	unsigned int i;
+	int ret;
+
+	if (vdev->irq_type == index && !count &&
+	    (flags & VFIO_IRQ_SET_DATA_NONE)) {
+		nvfio_pci_msi_disable(vdev);
+		return 0;
+	}
+
+	if (vdev->irq_type != index && vdev->irq_type != NVFIO_PCI_IRQ_NONE)
+		return -EINVAL;
+
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		if (vdev->irq_type == index)
+			return nvfio_pci_msi_set_block(vdev, start, count, data,
+						       msix);
+
+		ret = nvfio_pci_msi_enable(vdev, index, start + count);
+		if (ret)
+			return ret;
+		ret = nvfio_pci_msi_set_block(vdev, start, count, data, msix);
+		if (ret)
+			nvfio_pci_msi_disable(vdev);
+		return ret;
+	}
+
+	if (vdev->irq_type != index)
+		return -EINVAL;
+
+	/* DATA_NONE / DATA_BOOL: loopback on the wired vectors. */
+	for (i = start; i < start + count && i < vdev->num_ctx; i++) {
+		struct eventfd_ctx *trigger = vdev->ctx[i].trigger;
+
+		if (!trigger)
+			continue;
+		if ((flags & VFIO_IRQ_SET_DATA_NONE) ||
+		    ((const u8 *)data)[i - start])
+			nvfio_eventfd_signal(trigger);
+	}
+	return 0;
+}
+
+/* ---- ERR and REQ --------------------------------------------------- */
+
+static void nvfio_pci_trigger_replace(struct eventfd_ctx **slot,
+				      struct eventfd_ctx *trigger)
+{
+	struct eventfd_ctx *old = *slot;
+
+	*slot = trigger;
+	if (old)
+		eventfd_ctx_put(old);
+}
+
+/* The single-vector indexes: one eventfd slot, loopback for testing. */
+static int nvfio_pci_set_single_trigger(struct eventfd_ctx **slot,
+					unsigned int count, u32 flags,
+					const void *data)
+{
+	struct eventfd_ctx *trigger;
+	s32 fd;
+
+	if (flags & VFIO_IRQ_SET_DATA_NONE) {
+		if (!*slot)
+			return -EINVAL;
+		if (count)
+			nvfio_eventfd_signal(*slot);
+		else
+			nvfio_pci_trigger_replace(slot, NULL);
+		return 0;
+	}
+
+	if (!count)
+		return -EINVAL;
+
+	if (flags & VFIO_IRQ_SET_DATA_BOOL) {
+		if (*(const u8 *)data && *slot)
+			nvfio_eventfd_signal(*slot);
+		return 0;
+	}
+
+	fd = *(const s32 *)data;
+	if (fd == -1) {
+		nvfio_pci_trigger_replace(slot, NULL);
+		return 0;
+	}
+	if (fd < 0)
+		return -EINVAL;
+	trigger = eventfd_ctx_fdget(fd);
+	if (IS_ERR(trigger))
+		return PTR_ERR(trigger);
+	nvfio_pci_trigger_replace(slot, trigger);
+	return 0;
+}
+
+/* ---- the ioctl ----------------------------------------------------- */
+
+/*
+ * Check the header the way clients expect from mainline and return the
+ * size of the data array that follows it.
+ */
+static int nvfio_pci_set_irqs_check(const struct vfio_irq_set *hdr,
+				    unsigned int max, size_t *data_size)
+{
+	size_t minsz = offsetofend(struct vfio_irq_set, count);
+	size_t elem;
+
+	*data_size = 0;
+	if (hdr->argsz < minsz || hdr->index >= VFIO_PCI_NUM_IRQS ||
+	    hdr->count >= U32_MAX - hdr->start ||
+	    (hdr->flags &
+	     ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)))
+		return -EINVAL;
+
+	if (hdr->start >= max || hdr->start + hdr->count > max)
+		return -EINVAL;
+
+	switch (hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
+	case VFIO_IRQ_SET_DATA_NONE:
+		return 0;
+	case VFIO_IRQ_SET_DATA_BOOL:
+		elem = sizeof(u8);
+		break;
+	case VFIO_IRQ_SET_DATA_EVENTFD:
+		elem = sizeof(s32);
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	if (hdr->argsz - minsz < (size_t)hdr->count * elem)
+		return -EINVAL;
+	*data_size = (size_t)hdr->count * elem;
+	return 0;
+}
+
+static int nvfio_pci_set_irqs(struct nvfio_pci_device *vdev,
+			      const struct vfio_irq_set *hdr, const void *data)
+{
+	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+	u32 flags = hdr->flags;
+
+	switch (hdr->index) {
+	case VFIO_PCI_INTX_IRQ_INDEX:
+		switch (action) {
+		case VFIO_IRQ_SET_ACTION_MASK:
+			return nvfio_pci_set_intx_mask(vdev, hdr->start,
+						       hdr->count, flags, data);
+		case VFIO_IRQ_SET_ACTION_UNMASK:
+			return nvfio_pci_set_intx_unmask(
+				vdev, hdr->start, hdr->count, flags, data);
+		case VFIO_IRQ_SET_ACTION_TRIGGER:
+			return nvfio_pci_set_intx_trigger(
+				vdev, hdr->start, hdr->count, flags, data);
+		}
+		break;
+	case VFIO_PCI_MSI_IRQ_INDEX:
+	case VFIO_PCI_MSIX_IRQ_INDEX:
+		/* Per-vector masking is not exported by the MSI layer. */
+		if (action == VFIO_IRQ_SET_ACTION_TRIGGER)
+			return nvfio_pci_set_msi_trigger(vdev, hdr->index,
+							 hdr->start, hdr->count,
+							 flags, data);
+		break;
+	case VFIO_PCI_ERR_IRQ_INDEX:
+		if (action != VFIO_IRQ_SET_ACTION_TRIGGER ||
+		    !pci_is_pcie(vdev->pdev))
+			break;
+		if (hdr->start != 0 || hdr->count > 1)
+			return -EINVAL;
+		/* TODO: signalled from the AER error_detected callback. */
+		return nvfio_pci_set_single_trigger(&vdev->err_trigger,
+						    hdr->count, flags, data);
+	case VFIO_PCI_REQ_IRQ_INDEX:
+		if (action != VFIO_IRQ_SET_ACTION_TRIGGER)
+			break;
+		if (hdr->start != 0 || hdr->count > 1)
+			return -EINVAL;
+		return nvfio_pci_set_single_trigger(&vdev->req_trigger,
+						    hdr->count, flags, data);
+	}
+	return -ENOTTY;
+}
+
+int nvfio_pci_ioctl_set_irqs(struct nvfio_pci_device *vdev, void __user *arg)
+{
+	size_t minsz = offsetofend(struct vfio_irq_set, count);
+	struct vfio_irq_set hdr;
+	size_t data_size;
+	void *data = NULL;
+	int ret;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+
+	ret = nvfio_pci_set_irqs_check(
+		&hdr, nvfio_pci_irq_count(vdev, hdr.index), &data_size);
+	if (ret)
+		return ret;
+
+	if (data_size) {
+		data = memdup_user(arg + minsz, data_size);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+	}
+
+	mutex_lock(&vdev->igate);
+	ret = nvfio_pci_set_irqs(vdev, &hdr, data);
+	mutex_unlock(&vdev->igate);
+
+	kfree(data);
+	return ret;
+}
+
+/* close_device: drop every interrupt and eventfd the user set up. */
+void nvfio_pci_irqs_teardown(struct nvfio_pci_device *vdev)
+{
+	unsigned long flags;
+
+	mutex_lock(&vdev->igate);
+	if (nvfio_pci_is_intx(vdev))
+		nvfio_pci_intx_disable(vdev);
+	else if (vdev->irq_type != NVFIO_PCI_IRQ_NONE)
+		nvfio_pci_msi_disable(vdev);
+	nvfio_pci_trigger_replace(&vdev->err_trigger, NULL);
+	nvfio_pci_trigger_replace(&vdev->req_trigger, NULL);
+	mutex_unlock(&vdev->igate);
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	vdev->virq_disabled = false;
+	vdev->intx_masked = false;
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+}
+
+/* ops->request: the device is going away while @count fds are open. */
+void nvfio_pci_request(struct nvfio_device *core, unsigned int count)
+{
+	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
+
+	mutex_lock(&vdev->igate);
+	if (vdev->req_trigger) {
+		if (!(count % 10))
+			pci_notice_ratelimited(
+				vdev->pdev,
+				"Relaying device request to user (#%u)\n",
+				count);
+		nvfio_eventfd_signal(vdev->req_trigger);
+	} else if (count == 0) {
+		pci_warn(
+			vdev->pdev,
+			"No device request channel registered, blocked until released by user\n");
+	}
+	mutex_unlock(&vdev->igate);
+}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_rdwr.c - read(2)/write(2) and mmap(2) on the device fd: dispatch by
+ * region index, BAR and ROM accesses, and BAR mappings.
+ *
+ * Locking: every access to a memory BAR (read/write and mmap faults) runs
+ * under memory_lock held for read and fails (-EIO / SIGBUS) while the
+ * user has memory decode disabled.  The lock is held per hardware access,
+ * never across copy_{to,from}_user(): a fault on a BAR mapping of this
+ * very device would otherwise take memory_lock recursively.  barmap[] is
+ * set up through nvfio_pci_barmap() (bar_lock).
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/uaccess.h>
+
+#include "nvfio_compat.h"
+#include "nvfio_pci.h"
+
+/*
+ * One naturally aligned access of @len bytes at @io; @val in CPU order.
+ * 8-byte accesses only happen on memory BARs (see nvfio_pci_bar_rw()),
+ * where the iomap cookie is a plain MMIO address: readq/writeq apply.
+ */
+static void nvfio_pci_io(void __iomem *io, unsigned int len, bool iswrite,
+			 u64 *val)
+{
+	switch (len) {
+#if defined(readq) && defined(writeq)
+	case 8:
+		if (iswrite)
+			writeq(*val, io);
+		else
+			*val = readq(io);
+		break;
+#endif
+	case 4:
+		if (iswrite)
+			iowrite32(*val, io);
+		else
+			*val = ioread32(io);
+		break;
+	case 2:
+		if (iswrite)
+			iowrite16(*val, io);
+		else
+			*val = ioread16(io);
+		break;
+	default:
+		if (iswrite)
+			iowrite8(*val, io);
+		else
+			*val = ioread8(io);
+		break;
+	}
+}
+
+/* Largest naturally aligned access at @off fitting in @count bytes. */
+static unsigned int nvfio_pci_io_width(loff_t off, size_t count,
+				       unsigned int max_width)
+{
+	unsigned int len;
+
+	for (len = max_width; len > 1; len >>= 1)
+		if (count >= len && !(off % len))
+			break;
+	return len;
+}
+
+/*
+ * Copy @count bytes between the user and @io + @off, splitting into
+ * aligned accesses of at most @max_width bytes.  [x_start, x_end) is a
+ * window the user may not touch (the MSI-X table on its BAR, the space
+ * after a ROM image): reads there return 0xff bytes, writes are dropped.
+ * Return: bytes done or a negative errno.
+ */
+static ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
+				  void __iomem *io, char __user *buf,
+				  loff_t off, size_t count, size_t x_start,
+				  size_t x_end, bool iswrite,
+				  unsigned int max_width)
+{
+	ssize_t done = 0;
+
+	while (count) {
+		size_t usable;
+		unsigned int len;
+		u64 val = 0;
+		u8 bytes[8];
+
+		if (off < x_start)
+			usable = min_t(size_t, count, x_start - off);
+		else if (off >= x_end)
+			usable = count;
+		else
+			usable = 0;
+
+		if (!usable) {
+			/* Inside the excluded window: fill or drop. */
+			len = min_t(size_t, count, x_end - off);
+			if (!iswrite) {
+				size_t i;
+
+				for (i = 0; i < len; i++)
+					if (put_user((u8)0xff, buf + i))
+						return -EFAULT;
+			}
+			goto next;
+		}
+
+		len = nvfio_pci_io_width(off, usable, max_width);
+		if (iswrite) {
+			if (copy_from_user(bytes, buf, len))
+				return -EFAULT;
+			switch (len) {
+			case 8:
+				val = le64_to_cpu(*(__le64 *)bytes);
+				break;
+			case 4:
+				val = le32_to_cpu(*(__le32 *)bytes);
+				break;
+			case 2:
+				val = le16_to_cpu(*(__le16 *)bytes);
+				break;
+			default:
+				val = bytes[0];
+				break;
+			}
+		}
+
+		if (test_mem) {
+			down_read(&vdev->memory_lock);
+			if (!vdev->mem_enabled) {
+				up_read(&vdev->memory_lock);
+				return -EIO;
+			}
+		}
+		nvfio_pci_io(io + off, len, iswrite, &val);
+		if (test_mem)
+			up_read(&vdev->memory_lock);
+
+		if (!iswrite) {
+			switch (len) {
+			case 8:
+				*(__le64 *)bytes = cpu_to_le64(val);
+				break;
+			case 4:
+				*(__le32 *)bytes = cpu_to_le32(val);
+				break;
+			case 2:
+				*(__le16 *)bytes = cpu_to_le16(val);
+				break;
+			default:
+				bytes[0] = val;
+				break;
+			}
+			if (copy_to_user(buf, bytes, len))
+				return -EFAULT;
+		}
+next:
+		count -= len;
+		done += len;
+		off += len;
+		buf += len;
+	}
+	return done;
+}
+
+/* BARs 0-5 and the ROM (read-only, checked by the caller). */
+static ssize_t nvfio_pci_bar_rw(struct nvfio_pci_device *vdev, char __user *buf,
+				size_t count, loff_t *ppos, bool iswrite)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	unsigned int bar = NVFIO_PCI_OFFSET_TO_INDEX(*ppos);
+	loff_t pos = *ppos & NVFIO_PCI_OFFSET_MASK;
+	unsigned int max_width = sizeof(u32);
+	size_t x_start = 0, x_end = 0;
+	void __iomem *io;
+	bool test_mem;
+	size_t end;
+	ssize_t done;
+
+	if (pci_resource_start(pdev, bar))
+		end = pci_resource_len(pdev, bar);
+	else if (bar == PCI_ROM_RESOURCE)
+		end = nvfio_pci_rom_size(pdev);
+	else
+		end = 0;
+	if (pos >= end)
+		return -EINVAL;
+	count = min_t(size_t, count, end - pos);
+	test_mem = pci_resource_flags(pdev, bar) & IORESOURCE_MEM;
+#if defined(readq) && defined(writeq)
+	if (test_mem && bar != PCI_ROM_RESOURCE)
+		max_width = sizeof(u64);
+#endif
+
+	if (bar == PCI_ROM_RESOURCE) {
+		/*
+		 * The image may be smaller than the BAR: what lies after it
+		 * reads as 0xff.  Some devices fail 8-byte ROM reads, so the
+		 * ROM keeps the 4-byte limit.
+		 */
+		io = pci_map_rom(pdev, &x_start);
+		if (!io)
+			return -ENOMEM;
+		x_end = end;
+	} else {
+		io = nvfio_pci_barmap(vdev, bar);
+		if (IS_ERR(io))
+			return PTR_ERR(io);
+		if (bar == vdev->msix_bar) {
+			x_start = vdev->msix_offset;
+			x_end = vdev->msix_offset + vdev->msix_size;
+		}
+	}
+
+	done = nvfio_pci_do_io_rw(vdev, test_mem, io, buf, pos, count, x_start,
+				  x_end, iswrite, max_width);
+	if (done >= 0)
+		*ppos += done;
+
+	if (bar == PCI_ROM_RESOURCE)
+		pci_unmap_rom(pdev, io);
+	return done;
+}
+
+static ssize_t nvfio_pci_rw(struct nvfio_pci_device *vdev, char __user *buf,
+			    size_t count, loff_t *ppos, bool iswrite)
+{
+	u64 index = NVFIO_PCI_OFFSET_TO_INDEX(*ppos);
+
+	if (!count)
+		return 0;
+
+	switch (index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		return nvfio_pci_config_rw(vdev, buf, count, ppos, iswrite);
+	case VFIO_PCI_ROM_REGION_INDEX:
+		if (iswrite)
+			return -EINVAL;
+		return nvfio_pci_bar_rw(vdev, buf, count, ppos, false);
+	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
+		return nvfio_pci_bar_rw(vdev, buf, count, ppos, iswrite);
+	case VFIO_PCI_VGA_REGION_INDEX:
+		/* TODO: legacy VGA ranges (mainline: -EINVAL without VGA). */
+	default:
+		return -EINVAL;
+	}
+}
+
+ssize_t nvfio_pci_read(struct nvfio_device *core, char __user *buf,
+		       size_t count, loff_t *ppos)
+{
+	return nvfio_pci_rw(to_nvfio_pci(core), buf, count, ppos, false);
+}
+
+ssize_t nvfio_pci_write(struct nvfio_device *core, const char __user *buf,
+			size_t count, loff_t *ppos)
+{
+	/* The path is shared with reads; the write side never stores. */
+	return nvfio_pci_rw(to_nvfio_pci(core), (char __user *)buf, count, ppos,
+			    true);
+}
+
+/* ---- mmap ---------------------------------------------------------- */
+
+#define NVFIO_PCI_PGOFF_SHIFT (NVFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT)
+
+static vm_fault_t nvfio_pci_mmap_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct nvfio_pci_device *vdev = vma->vm_private_data;
+	unsigned int bar = vma->vm_pgoff >> NVFIO_PCI_PGOFF_SHIFT;
+	unsigned long pgoff, pfn;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	pgoff = (vma->vm_pgoff & (BIT_ULL(NVFIO_PCI_PGOFF_SHIFT) - 1)) +
+		((vmf->address - vma->vm_start) >> PAGE_SHIFT);
+	pfn = (pci_resource_start(vdev->pdev, bar) >> PAGE_SHIFT) + pgoff;
+
+	down_read(&vdev->memory_lock);
+	if (vdev->mem_enabled)
+		ret = vmf_insert_pfn(vma, vmf->address, pfn);
+	up_read(&vdev->memory_lock);
+	return ret;
+}
+
+static const struct vm_operations_struct nvfio_pci_mmap_ops = {
+	.fault = nvfio_pci_mmap_fault,
+#ifdef CONFIG_HAVE_IOREMAP_PROT
+	.access = generic_access_phys,
+#endif
+};
+
+int nvfio_pci_mmap(struct nvfio_device *core, struct vm_area_struct *vma)
+{
+	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
+	struct pci_dev *pdev = vdev->pdev;
+	u64 index = vma->vm_pgoff >> NVFIO_PCI_PGOFF_SHIFT;
+	u64 req_start, req_len, bar_len;
+	void __iomem *io;
+
+	if (index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+	if (vma->vm_end < vma->vm_start)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	/* Only BARs map: not the ROM, config space or VGA. */
+	if (index >= VFIO_PCI_ROM_REGION_INDEX)
+		return -EINVAL;
+	if (!vdev->bar_mmap_ok[index])
+		return -EINVAL;
+
+	bar_len = PAGE_ALIGN(pci_resource_len(pdev, index));
+	req_len = vma->vm_end - vma->vm_start;
+	req_start = (u64)(vma->vm_pgoff & (BIT_ULL(NVFIO_PCI_PGOFF_SHIFT) - 1))
+		    << PAGE_SHIFT;
+	if (req_start + req_len > bar_len)
+		return -EINVAL;
+
+	/* The mapping itself is unused, but it requests the region. */
+	io = nvfio_pci_barmap(vdev, index);
+	if (IS_ERR(io))
+		return PTR_ERR(io);
+
+	vma->vm_private_data = vdev;
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
+	/* Fixed here: the fault handler must not change vm_flags. */
+	nvfio_vm_flags_set(vma,
+			   VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &nvfio_pci_mmap_ops;
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Shared setup for tests: the edu device and its VFIO objects. */
+#ifndef NVFIO_FIXTURE_H
+#define NVFIO_FIXTURE_H
+
+#include "harness.h"
+#include "edu.h"
+
+/* BDF of the edu device: $NVFIO_EDU, else the first 1234:11e8 in sysfs.
+ * Fails the test if there is none or it is not bound to vfio-pci. */
+const char *fx_bdf(void);
+/* Its IOMMU group number. */
+int fx_group_id(void);
+/* Open the edu device up to `stage`, failing the test on any error. */
+void fx_open(struct vu_dev *d, enum vu_stage stage);
+/* fx_open(VU_STAGE_DEVICE) + edu_init(). */
+void fx_open_edu(struct vu_dev *d, struct edu *e, bool use_mmap);
+
+#endif
