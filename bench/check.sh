@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Run the test suite in guests: one boot per mode (ours, then mainline), so a
+# crash in one mode does not hide the other's results. Prints TAP-style lines
+# per test, one summary line per mode and a total; exits non-zero if anything
+# failed.
+#
+# A mode fails if a test fails, if its guest times out or dies, if our modules
+# do not unload, or if the guest kernel log shows a BUG/WARNING/Oops/lockup/
+# stall/hung task (see BAD_KERNEL_LOG in bench/lib.sh).
+#
+# Environment:
+#   T                   run only the tests whose name contains T (make check T=dma)
+#   NVFIO_MODES         modes to run (default "ours mainline")
+#   NVFIO_TESTS         test binary (default build/bin/nvfio-tests); one under
+#                       /tmp or /run is copied to the guest (those are the
+#                       guest's own tmpfs there)
+#   NVFIO_TEST_TIMEOUT  seconds per test in the guest (default 120)
+#   NVFIO_GUEST_TIMEOUT seconds per guest boot (default 900)
+#   NVFIO_ACCEL=kvm     see bench/run-guest.sh
+# Every other NVFIO_* variable is passed on to the guest as well.
+# Each boot's files (results.tsv, logs/, console.log, dmesg.txt) are kept in
+# build/guest/runs/MODE.XXXXXX for a day.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+t_start=$(now)
+MODES=${NVFIO_MODES:-ours mainline}
+GUEST_TIMEOUT=${NVFIO_GUEST_TIMEOUT:-900}
+TESTS=${NVFIO_TESTS:-$REPO/build/bin/nvfio-tests}
+[ -x "$TESTS" ] || die "$TESTS does not exist: build the tests first (make tests)"
+TESTS=$(realpath "$TESTS")
+
+RUNS=$GUEST_BUILD/runs
+mkdir -p "$RUNS"
+find "$RUNS" -mindepth 1 -maxdepth 1 -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+
+# Single-quote a value for the guest's /bin/sh.
+shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# The command file: environment for the in-guest runner, then the runner.
+write_cmd() {
+	local out=$1 mode=$2 tests=$3 v
+	{
+		echo "# written by bench/check.sh"
+		for v in $(compgen -e | grep '^NVFIO_' || true); do
+			echo "export $v=$(shq "${!v}")"
+		done
+		echo "export T=$(shq "${T:-}")"
+		echo "export NVFIO_REPO=$(shq "$REPO") NVFIO_MODE=$mode NVFIO_TESTS=$(shq "$tests")"
+		echo 'exec /bin/bash "$NVFIO_REPO/bench/guest/run-tests.sh"'
+	} >"$out/cmd"
+}
+
+# Where the guest runner keeps a test's output (see run-tests.sh).
+test_log() { echo "$out/logs/$(echo "$1" | tr -c 'A-Za-z0-9._\n-' '_').log"; }
+
+num=0 all_pass=0 all_fail=0 all_skip=0
+
+# Print one result as a TAP line; for a failure, also the test's log.
+report() {
+	local st=$1 name=$2 why=$3 log
+	num=$((num + 1))
+	case $st in
+	pass)
+		echo "ok $num - $mode/$name"
+		m_pass=$((m_pass + 1))
+		;;
+	skip)
+		echo "ok $num - $mode/$name # SKIP ${why:-no reason given}"
+		m_skip=$((m_skip + 1))
+		;;
+	*)
+		echo "not ok $num - $mode/$name"
+		m_fail=$((m_fail + 1))
+		[ -z "$why" ] || echo "#   $why"
+		log=$(test_log "$name")
+		if [ -f "$log" ]; then
+			echo "#   ---- ${log#"$REPO"/} (last 80 lines) ----"
+			tail_prefixed 80 "$log"
+		fi
+		;;
+	esac
+}
+
+# Report the results the guest has appended since the last call. Only whole
+# lines count: the guest may be writing the next one.
+shown=0
+show_new() {
+	local f=$out/results.tsv n st name why
+	[ -f "$f" ] || return 0
+	n=$(wc -l <"$f")
+	while [ "$shown" -lt "$n" ]; do
+		shown=$((shown + 1))
+		IFS=$'\t' read -r st name why < <(sed -n "${shown}p" "$f")
+		report "$st" "$name" "$why"
+	done
+}
+
+run_mode() {
+	local tests=$TESTS rc=0 current bad klog ready secs
+	mode=$1 m_pass=0 m_fail=0 m_skip=0 shown=0
+	out=$(mktemp -d "$RUNS/$mode.XXXXXX")
+	case $tests in /tmp/* | /run/*)
+		mkdir "$out/bin"
+		cp "$tests" "$out/bin/"
+		tests=/run/nvfio/bin/${tests##*/}
+		;;
+	esac
+	write_cmd "$out" "$mode" "$tests"
+
+	echo "# $mode: booting a guest (files in ${out#"$REPO"/})"
+	"$REPO/bench/run-guest.sh" "$out" "$GUEST_TIMEOUT" &
+	local pid=$!
+	# The background run-guest.sh ignores Ctrl-C (a non-interactive shell's
+	# async job): on an interrupt, stop it (and so the guest) explicitly.
+	# shellcheck disable=SC2064 # expand $pid now
+	trap "kill -TERM $pid 2>/dev/null; wait $pid || true; echo '# interrupted'; exit 130" INT TERM HUP
+	while kill -0 "$pid" 2>/dev/null; do
+		show_new
+		sleep 1
+	done
+	wait "$pid" || rc=$?
+	trap - INT TERM HUP
+	show_new
+
+	current=$(cat "$out/current" 2>/dev/null || true)
+	if [ "$rc" -eq 124 ]; then
+		report fail guest "guest timed out after $GUEST_TIMEOUT s${current:+ during test $current}"
+	elif [ ! -f "$out/done" ]; then
+		report fail guest "guest stopped before the runner finished (QEMU status $rc${current:+, during test $current}): crash, panic or setup error"
+		# QEMU's own messages, minus its warning about the NICs' isolated hubs.
+		grep -v 'is not connected to host network' "$out/qemu.log" | tail -n 10 | sed 's/^/#   /' || true
+	fi
+	# The output of the test the guest was in when it hung or died.
+	if [ ! -f "$out/done" ] && [ -n "$current" ]; then
+		local clog
+		clog=$(test_log "$current")
+		echo "#   ---- ${clog#"$REPO"/} (last 80 lines) ----"
+		tail_prefixed 80 "$clog"
+	fi
+	bad=$(bad_kernel_lines "$out/console.log" "$out/dmesg.txt" | sed 's/^\[ *[0-9.]*\] //' | sort -u)
+	if [ -n "$bad" ]; then
+		report fail kernel-log "the guest kernel log shows problems:"
+		head -n 20 <<<"$bad" | sed 's/^/#   /'
+	fi
+	if [ "$m_fail" -gt 0 ]; then
+		klog=$(kernel_log_of "$out")
+		echo "#   ---- guest kernel log: ${klog#"$REPO"/} (last 60 lines) ----"
+		tail_prefixed 60 "$klog"
+	fi
+
+	if [ -n "${T:-}" ] && [ -f "$out/matched" ]; then
+		echo "# $mode: $(cat "$out/matched") tests match T='$T'"
+	fi
+	secs=$(cat "$out/guest-seconds" 2>/dev/null || echo '?')
+	ready=$(cat "$out/ready-uptime" 2>/dev/null || echo '?')
+	echo "# $mode: guest ran ${secs} s; ready after ${ready} s of guest uptime$(
+		awk -v r="$ready" 'BEGIN { if (r + 0 > 10) print " (slow boot)" }')"
+	echo "$mode: $m_pass passed, $m_fail failed, $m_skip skipped"
+	all_pass=$((all_pass + m_pass)) all_fail=$((all_fail + m_fail)) all_skip=$((all_skip + m_skip))
+}
+
+for m in $MODES; do
+	case $m in ours | mainline) ;; *) die "unknown mode '$m' in NVFIO_MODES" ;; esac
+	run_mode "$m"
+done
+
+echo "1..$num"
+echo "# wall time: $(since "$t_start") s"
+echo "total: $all_pass passed, $all_fail failed, $all_skip skipped"
+[ "$all_fail" -eq 0 ]

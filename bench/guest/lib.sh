@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# In-guest helpers shared by run-tests.sh and run-demo.sh (bash, run as root in
+# the chrooted host root). Load or unload one VFIO stack, find and bind the
+# edu, unbind everything from vfio-pci.
+#
+# Expects NVFIO_REPO (the repo, same path as on the host), NVFIO_MODE
+# (ours|mainline) and NVFIO_OUT (the writable share).
+
+REPO=${NVFIO_REPO:?}
+OUT=${NVFIO_OUT:?}
+MODE=${NVFIO_MODE:?}
+EDU_ID="0x1234 0x11e8"
+
+# Our modules, in load order; rmmod takes the reverse.
+OUR_KOS="kernel/core/nvfio.ko kernel/kvm/nvfio_kvm.ko kernel/iommu_type1/nvfio_iommu_type1.ko kernel/pci/nvfio_pci.ko kernel/testing/nvfio_ext_test.ko"
+OUR_MODS="nvfio_ext_test nvfio_pci nvfio_iommu_type1 nvfio_kvm nvfio"
+MAINLINE_MODS="vfio_pci vfio_pci_core vfio_iommu_type1 vfio"
+
+# Progress on the console, stamped with the guest uptime like kernel lines.
+say() {
+	local up
+	read -r up _ </proc/uptime
+	echo "nvfio-guest[$MODE]: [$up] $*"
+}
+
+loaded() { [ -d "/sys/module/$1" ]; }
+
+# Run a command with a time limit, even if it gets stuck in the kernel where
+# SIGKILL cannot reach it (a hung unbind or rmmod): then give up on it and
+# return 124, leaving it behind. Output goes where the caller sends it.
+bounded() {
+	local secs=$1 pid sleeper done_pid rc
+	shift
+	"$@" &
+	pid=$!
+	sleep "$secs" &
+	sleeper=$!
+	wait -n -p done_pid "$pid" "$sleeper"
+	rc=$?
+	if [ "$done_pid" = "$pid" ]; then
+		kill "$sleeper" 2>/dev/null
+		wait "$sleeper" 2>/dev/null
+		return "$rc"
+	fi
+	kill -KILL "$pid" 2>/dev/null
+	sleep 1
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "still stuck after ${secs} s and SIGKILL (in the kernel?): $*"
+		ps -o pid,stat,wchan:32,cmd -p "$pid" 2>/dev/null
+		cat "/proc/$pid/stack" 2>/dev/null
+	else
+		wait "$pid" 2>/dev/null
+		echo "killed after ${secs} s: $*"
+	fi
+	return 124
+}
+
+# Unload both stacks, whatever is loaded; fail if something stays.
+unload_all() {
+	local m
+	for m in $OUR_MODS $MAINLINE_MODS; do
+		loaded "$m" && bounded 30 rmmod "$m"
+	done
+	for m in $OUR_MODS $MAINLINE_MODS; do
+		if loaded "$m"; then
+			echo "module $m is loaded and will not unload"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# Load the mode's stack. Prints why on failure.
+load_stack() {
+	local ko
+	case $MODE in
+	ours)
+		for ko in $OUR_KOS; do
+			if [ ! -f "$REPO/$ko" ]; then
+				echo "$REPO/$ko does not exist: build it first (make modules)"
+				return 1
+			fi
+		done
+		for ko in $OUR_KOS; do
+			bounded 60 insmod "$REPO/$ko" || { echo "insmod $ko failed"; return 1; }
+		done
+		;;
+	mainline)
+		bounded 60 modprobe vfio-pci || { echo "modprobe vfio-pci failed"; return 1; }
+		bounded 60 modprobe vfio_iommu_type1 || { echo "modprobe vfio_iommu_type1 failed"; return 1; }
+		;;
+	*)
+		echo "unknown NVFIO_MODE '$MODE' (ours or mainline)"
+		return 1
+		;;
+	esac
+	[ -d /sys/bus/pci/drivers/vfio-pci ] || { echo "no PCI driver named vfio-pci after loading"; return 1; }
+}
+
+# Unload the mode's stack (after unbind_all). Prints why on failure.
+unload_stack() {
+	local m rc=0
+	case $MODE in
+	ours)
+		bounded 60 rmmod $OUR_MODS || rc=1
+		for m in $OUR_MODS; do
+			loaded "$m" && { echo "module $m still loaded:"; lsmod | grep -E "^$m " ; rc=1; }
+		done
+		;;
+	mainline)
+		bounded 60 modprobe -r vfio-pci vfio_iommu_type1 vfio || rc=1
+		;;
+	esac
+	return $rc
+}
+
+# The edu on the root bus: the one alone in its IOMMU group.
+find_edu() {
+	local d n
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor") $(cat "$d/device")" = "$EDU_ID" ] || continue
+		[ -d "$d/iommu_group" ] || { echo "$d has no IOMMU group: is the IOMMU on?" >&2; continue; }
+		n=$(ls "$d/iommu_group/devices" | wc -l)
+		[ "$n" -eq 1 ] && { basename "$d"; return 0; }
+	done
+	echo "no edu (1234:11e8) alone in its IOMMU group" >&2
+	return 1
+}
+
+# Bind a device to the driver named vfio-pci (ours or mainline's).
+bind_vfio() {
+	local bdf=$1 d=/sys/bus/pci/devices/$1 drv
+	if [ -e "$d/driver" ]; then
+		echo "$bdf" >"$d/driver/unbind" || return 1
+	fi
+	echo vfio-pci >"$d/driver_override" || return 1
+	echo "$bdf" >/sys/bus/pci/drivers_probe || return 1
+	drv=$(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null)
+	[ "$drv" = vfio-pci ] || { echo "$bdf did not bind to vfio-pci (driver: ${drv:-none})"; return 1; }
+}
+
+# Unbind every device bound to vfio-pci and clear every driver_override.
+unbind_all() {
+	local d bdf rc=0
+	for d in /sys/bus/pci/drivers/vfio-pci/*:*; do
+		[ -e "$d" ] || continue
+		bdf=$(basename "$d")
+		bounded 60 sh -c "echo $bdf >/sys/bus/pci/devices/$bdf/driver/unbind" ||
+			{ echo "unbind of $bdf failed or hung"; rc=1; }
+	done
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/driver_override")" = "(null)" ] || echo >"$d/driver_override"
+	done
+	return $rc
+}

@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# In-guest test runner for bench/check.sh (runs as root in the chrooted host
+# root, one guest boot per mode).
+#
+# Loads the NVFIO_MODE stack (ours: our modules from the repo; mainline: the
+# guest kernel's vfio-pci), binds the root-bus edu to "vfio-pci", runs each
+# test of `nvfio-tests --list` whose name contains $T under a time limit,
+# then unbinds, unloads and writes to $NVFIO_OUT:
+#   results.tsv   one line per result: pass|fail|skip <TAB> name <TAB> reason
+#   logs/NAME.log each test's output (+ the kernel messages it caused)
+#   logs/setup.log, logs/teardown.log
+#   matched       how many tests matched $T
+#   current       the test running now (tells the host where a crash happened)
+#   done          written last: the runner finished
+# Pseudo-tests: "setup" (only when setup fails), "module-unload" (ours mode:
+# our modules must unload after the tests, else a reference leaked),
+# "mode-isolation" (ours mode: mainline vfio must not get loaded).
+#
+# Environment: NVFIO_REPO, NVFIO_MODE, NVFIO_OUT (required); T (name
+# filter); NVFIO_TESTS (test binary, default build/bin/nvfio-tests);
+# NVFIO_TEST_TIMEOUT (seconds per test, default 120).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+TESTS=${NVFIO_TESTS:-$REPO/build/bin/nvfio-tests}
+TT=${NVFIO_TEST_TIMEOUT:-120}
+FILTER=${T:-}
+RES=$OUT/results.tsv
+LOGS=$OUT/logs
+BAD_KERNEL_LOG='BUG:|WARNING:|Oops|general protection|refcount_t:|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO'
+mkdir -p "$LOGS"
+: >"$RES"
+
+result() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$RES"
+	say "$1 $2${3:+ ($3)}"
+}
+
+# Unbind, unload, write the done marker. $1: whether our modules got loaded.
+finish() {
+	local loaded_ok=$1 why
+	echo "" >"$OUT/current"
+	{
+		echo "== unbind"
+		unbind_all
+		echo "== unload $MODE"
+		unload_stack
+		echo "== VFIO modules still loaded:"
+		lsmod | grep -E '^(nvfio|vfio)' || echo "(none)"
+	} >"$LOGS/teardown.log" 2>&1
+	if [ "$MODE" = ours ]; then
+		if loaded nvfio || loaded nvfio_iommu_type1 || loaded nvfio_pci; then
+			why=$(grep -v '^==' "$LOGS/teardown.log" | tail -n 1)
+			result fail module-unload "our modules did not unload (a leaked reference?): $why"
+			cp "$LOGS/teardown.log" "$LOGS/module-unload.log"
+		elif [ "$loaded_ok" = yes ]; then
+			result pass module-unload
+		fi
+	fi
+	say "finished"
+	date >"$OUT/done"
+	exit 0
+}
+
+setup_failed() {
+	result fail setup "$1"
+	finish "${2:-no}"
+}
+
+# Hangs should show up as "INFO: task ... blocked" well before the host's
+# guest timeout.
+echo 20 >/proc/sys/kernel/hung_task_timeout_secs
+
+exec 3>"$LOGS/setup.log"
+echo "== make sure neither stack is loaded" >&3
+unload_all >&3 2>&1 || setup_failed "a VFIO stack is loaded and will not unload"
+echo "== load $MODE" >&3
+if ! load_stack >&3 2>&1; then
+	setup_failed "loading the $MODE stack failed: $(tail -n 1 "$LOGS/setup.log")"
+fi
+echo "== find and bind the edu" >&3
+EDU=$(find_edu 2>&3) || setup_failed "$(tail -n 1 "$LOGS/setup.log")" yes
+bind_vfio "$EDU" >&3 2>&1 || setup_failed "binding $EDU to vfio-pci failed: $(tail -n 1 "$LOGS/setup.log")" yes
+say "edu $EDU bound to vfio-pci"
+export NVFIO_MODE NVFIO_EDU=$EDU
+
+[ -x "$TESTS" ] || setup_failed "$TESTS does not exist: build it first (make tests)" yes
+echo "== $TESTS --list" >&3
+list=$(bounded 60 "$TESTS" --list 2>&3) || setup_failed "'$TESTS --list' failed" yes
+exec 3>&-
+
+# The reason a test skipped: its last line mentioning "skip", else its last line.
+skip_reason() {
+	local r
+	r=$(grep -i skip "$1" | tail -n 1)
+	[ -n "$r" ] || r=$(grep -v '^[[:space:]]*$' "$1" | tail -n 1)
+	shopt -s nocasematch
+	[[ $r =~ ^[[:space:]]*skip(ped)?[[:space:]]*[:-]?[[:space:]]*(.*) ]] && r=${BASH_REMATCH[2]}
+	shopt -u nocasematch
+	echo "${r:0:160}"
+}
+
+run_one() {
+	local t=$1 log rc k0 kmsg bad
+	log=$LOGS/$(echo "$t" | tr -c 'A-Za-z0-9._\n-' '_').log
+	echo "$t" >"$OUT/current"
+	k0=$(dmesg | wc -l)
+	# timeout(1) stops a slow test; bounded() gives up on one stuck in the kernel.
+	bounded $((TT + 15)) timeout -k 5 "$TT" "$TESTS" --run "$t" </dev/null >"$log" 2>&1
+	rc=$?
+	kmsg=$(dmesg | tail -n +$((k0 + 1)))
+	if [ -n "$kmsg" ]; then
+		printf '\n---- kernel messages during this test ----\n%s\n' "$kmsg" >>"$log"
+	fi
+	bad=$(grep -aE "$BAD_KERNEL_LOG" <<<"$kmsg" | head -n 1 | sed 's/^\[ *[0-9.]*\] //')
+	if [ -n "$bad" ]; then
+		result fail "$t" "kernel: ${bad:0:120}"
+	elif [ $rc -eq 0 ]; then
+		result pass "$t"
+	elif [ $rc -eq 77 ]; then
+		result skip "$t" "$(skip_reason "$log")"
+	elif [ $rc -eq 124 ]; then
+		result fail "$t" "timed out after $TT s"
+	else
+		result fail "$t" "exit status $rc"
+	fi
+}
+
+n=0
+while IFS= read -r t; do
+	[ -n "$t" ] || continue
+	[[ $t == *"$FILTER"* ]] || continue
+	run_one "$t"
+	n=$((n + 1))
+done <<<"$list"
+echo "$n" >"$OUT/matched"
+[ $n -gt 0 ] || say "no test matches T='$FILTER'"
+
+if [ "$MODE" = ours ] && loaded vfio; then
+	result fail mode-isolation "mainline vfio got loaded during the ours run"
+fi
+finish yes

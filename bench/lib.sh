@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Common definitions for the host side of the guest bench. Source it from bash:
+#   . "$(dirname "$0")/lib.sh"
+# It sets REPO, BUILD, GUEST_BUILD, KVER, VMLINUZ, LOCK and a few helpers.
+
+# The repository root is derived from this file's location, so the bench works
+# wherever the repo was cloned (the guest sees it at the same absolute path).
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$REPO/build
+GUEST_BUILD=$BUILD/guest
+
+# Only one guest may run at a time on these machines (2 cores, shared by
+# several people): every QEMU launch holds this lock.
+LOCK=/tmp/nvfio-guest.lock
+
+# Kernel log lines that make a run fail, as one extended regex.
+BAD_KERNEL_LOG='BUG:|WARNING:|Oops|general protection|refcount_t:|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO'
+
+die() { echo "${0##*/}: error: $*" >&2; exit 1; }
+note() { echo "${0##*/}: $*" >&2; }
+
+# Seconds since the epoch with a fraction, and a duration in seconds.
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# The guest kernel: the newest installed 6.12 with image and headers (or $KVER).
+KVER=$("$REPO/scripts/kver.sh") ||
+	die "no Debian 6.12 kernel with headers installed: run 'make setup' first"
+VMLINUZ=/boot/vmlinuz-$KVER
+[ -r "$VMLINUZ" ] || die "$VMLINUZ is not readable (missing, or not root?)"
+
+# Print the kernel-log lines of the given files that match BAD_KERNEL_LOG.
+# Serial captures have CRLF line ends; strip the CR.
+bad_kernel_lines() {
+	local f
+	for f; do
+		[ -f "$f" ] || continue
+		# The bench's own progress lines on the console may quote a
+		# test's failure reason: only kernel lines count.
+		tr -d '\r' <"$f" | grep -avE '^nvfio-[a-z]+(\[|:)' | grep -aE "$BAD_KERNEL_LOG"
+	done
+	return 0
+}
+
+# The guest kernel log to show on failure: the saved dmesg if the guest got
+# that far, else the serial console capture.
+kernel_log_of() {
+	if [ -s "$1/dmesg.txt" ]; then echo "$1/dmesg.txt"; else echo "$1/console.log"; fi
+}
+
+# Print the last N lines of a file, each prefixed (for TAP diagnostics).
+tail_prefixed() {
+	local n=$1 f=$2 prefix=${3:-'#   '}
+	[ -f "$f" ] || { echo "${prefix}($f: missing)"; return 0; }
+	tail -n "$n" "$f" | tr -d '\r' | sed "s/^/$prefix/"
+}

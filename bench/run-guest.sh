@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot one test guest and wait for it to power off.
+#
+#   bench/run-guest.sh OUTDIR [TIMEOUT_SECONDS]
+#
+# OUTDIR is a fresh host directory holding the command file OUTDIR/cmd (a
+# POSIX shell script the guest runs as root after chrooting into the host's
+# root). It is shared writable with the guest at /run/nvfio ($NVFIO_OUT in the
+# guest); the guest leaves there its results, dmesg.txt and exit-status. The
+# serial console goes to OUTDIR/console.log, QEMU's own messages to
+# OUTDIR/qemu.log, QEMU's wall time in seconds to OUTDIR/guest-seconds.
+#
+# Exit status: 0 when the guest powered off by itself, 124 when it was killed
+# after TIMEOUT_SECONDS (default $NVFIO_GUEST_TIMEOUT or 600), else QEMU's.
+#
+# Environment: NVFIO_ACCEL=kvm to use KVM instead of TCG (nested KVM hangs the
+# guest on these machines, hence the TCG default); NVFIO_QEMU_EXTRA for more
+# QEMU arguments; NVFIO_PRINT_CMD=1 to print the QEMU command line.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+[ $# -ge 1 ] || die "usage: $0 OUTDIR [TIMEOUT_SECONDS]"
+out=$(cd "$1" && pwd) || die "no such directory: $1"
+limit=${2:-${NVFIO_GUEST_TIMEOUT:-600}}
+[ -f "$out/cmd" ] || die "$out/cmd: no command file"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: run 'make setup'"
+
+initrd=$("$REPO/bench/mkinitramfs.sh")
+
+case ${NVFIO_ACCEL:-tcg} in
+tcg) accel=(-accel tcg,thread=multi -cpu max) ;;
+kvm) accel=(-accel kvm -cpu host) ;;
+*) die "NVFIO_ACCEL must be tcg or kvm, not '$NVFIO_ACCEL'" ;;
+esac
+
+qemu=(
+	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
+	-machine q35,kernel-irqchip=split "${accel[@]}" -m 4G -smp 2
+	# The vIOMMU must come before the devices it translates for.
+	-device intel-iommu,intremap=on
+	-kernel "$VMLINUZ" -initrd "$initrd"
+	# Debian's 6.12 does not turn the Intel IOMMU on by default. panic=-1
+	# with -no-reboot turns a guest panic into a QEMU exit.
+	-append "console=ttyS0 intel_iommu=on panic=-1"
+	-serial "file:$out/console.log"
+	# The host root, read-only, and the writable per-boot share.
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+	-fsdev "local,id=nvfioout,path=$out,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=nvfioout,mount_tag=nvfioout
+	# The devices under test. The edu on the root bus is alone in its IOMMU
+	# group (the demo/test device). The NICs sit on hubs with no host side:
+	# no traffic leaves the guest. No option ROMs: SeaBIOS boots faster.
+	-device edu,id=edu0
+	-netdev hubport,id=net0,hubid=0 -device e1000e,netdev=net0,romfile=
+	-blockdev driver=null-co,node-name=nvm0,size=1073741824
+	-device nvme,drive=nvm0,serial=nvfio0
+	-netdev hubport,id=net1,hubid=1
+	-device virtio-net-pci,netdev=net1,disable-legacy=on,iommu_platform=on,romfile=
+	# One IOMMU group with two devices: a conventional PCI bus behind a
+	# PCIe-to-PCI bridge (its devices share the bridge's requester ID).
+	-device pcie-pci-bridge,id=pcibr0
+	-device edu,bus=pcibr0,addr=1,id=edu1
+	-netdev hubport,id=net2,hubid=2 -device e1000,netdev=net2,bus=pcibr0,addr=2,romfile=
+)
+# shellcheck disable=SC2206 # word splitting wanted
+[ -z "${NVFIO_QEMU_EXTRA:-}" ] || qemu+=($NVFIO_QEMU_EXTRA)
+[ -z "${NVFIO_PRINT_CMD:-}" ] || echo "${qemu[*]}" >&2
+
+# Take the guest lock; say so when someone else's guest is running.
+exec 9>>"$LOCK"
+if ! flock -n 9; then
+	note "another guest is running (lock $LOCK): waiting"
+	flock 9
+fi
+
+: >"$out/console.log"
+start=$(now)
+# timeout(1) puts QEMU in its own process group, out of reach of Ctrl-C: pass
+# an interrupt on explicitly, or the guest would keep running (and holding the
+# lock) after we are gone.
+timeout -k 5 "$limit" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+qpid=$!
+interrupted=""
+trap 'interrupted=1; kill -TERM $qpid 2>/dev/null' INT TERM HUP
+while :; do
+	rc=0
+	wait "$qpid" || rc=$?
+	# A trapped signal interrupts wait(); wait again until QEMU is gone.
+	kill -0 "$qpid" 2>/dev/null || break
+done
+# QEMU's wall time, without the wait for the lock.
+since "$start" >"$out/guest-seconds"
+[ -z "$interrupted" ] || { note "interrupted: guest stopped"; exit 130; }
+[ "$rc" -ne 124 ] || note "guest killed after ${limit} s (timeout)"
+exit "$rc"
