@@ -15,7 +15,8 @@
 #   done          written last: the runner finished
 # Pseudo-tests: "setup" (only when setup fails), "module-unload" (ours mode:
 # our modules must unload after the tests, else a reference leaked),
-# "mode-isolation" (ours mode: mainline vfio must not get loaded).
+# "mode-isolation" (ours mode: mainline vfio must not get loaded),
+# "coexistence" (the other stack refuses to load next to this one).
 #
 # Environment: NVFIO_REPO, NVFIO_MODE, NVFIO_OUT (required); T (name
 # filter); NVFIO_TESTS (test binary, default build/bin/nvfio-tests);
@@ -127,7 +128,42 @@ run_one() {
 	fi
 }
 
+# Pseudo-test "coexistence": the other stack must refuse to load, cleanly,
+# while this one is loaded (both own /dev/vfio/vfio and the name vfio-pci).
+coexistence() {
+	local log=$LOGS/coexistence.log k0 kmsg
+	k0=$(dmesg | wc -l)
+	case $MODE in
+	mainline)
+		if bounded 60 insmod "$REPO/kernel/core/nvfio.ko" >"$log" 2>&1; then
+			rmmod nvfio
+			result fail coexistence "nvfio.ko loaded next to mainline's vfio"
+			return
+		fi
+		kmsg=$(dmesg | tail -n +$((k0 + 1)))
+		echo "$kmsg" >>"$log"
+		if grep -q "mainline's vfio module is probably loaded" <<<"$kmsg"; then
+			result pass coexistence
+		else
+			result fail coexistence "insmod nvfio.ko failed without nvfio's message"
+		fi
+		;;
+	ours)
+		if bounded 60 modprobe vfio >"$log" 2>&1; then
+			result fail coexistence "mainline's vfio loaded next to nvfio"
+		else
+			result pass coexistence
+		fi
+		dmesg | tail -n +$((k0 + 1)) >>"$log"
+		;;
+	esac
+}
+
 n=0
+if [[ coexistence == *"$FILTER"* ]]; then
+	coexistence
+	n=$((n + 1))
+fi
 while IFS= read -r t; do
 	[ -n "$t" ] || continue
 	[[ $t == *"$FILTER"* ]] || continue
