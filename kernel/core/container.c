@@ -310,20 +310,46 @@ struct nvfio_container *nvfio_container_from_file(struct file *file)
 	return file->private_data;
 }
 
-/* Log which devices keep @group from being owned by userspace. */
-static int nvfio_report_dma_user(struct device *dev, void *data)
+/* The blockers of one refused group, gathered into one log line. */
+struct nvfio_blockers {
+	char line[256];
+	size_t len;
+	unsigned int count;
+};
+
+static int nvfio_find_dma_user(struct device *dev, void *data)
 {
-	struct nvfio_group *group = data;
+	struct nvfio_blockers *b = data;
 	struct device_driver *drv = READ_ONCE(dev->driver);
 
 	/* Drivers that declare they do no DMA of their own do not count. */
-	if (dev_is_pci(dev) && drv && to_pci_driver(drv)->driver_managed_dma)
+	if (!drv || (dev_is_pci(dev) && to_pci_driver(drv)->driver_managed_dma))
 		return 0;
-	if (drv)
-		pr_warn("nvfio: group %d is not viable: device %s is bound to driver %s; unbind it to use the group\n",
-			iommu_group_id(group->iommu_group), dev_name(dev),
-			drv->name);
+	if (b->len < sizeof(b->line))
+		b->len += scnprintf(b->line + b->len, sizeof(b->line) - b->len,
+				    "%s%s (driver %s)", b->count ? ", " : "",
+				    dev_name(dev), drv->name);
+	b->count++;
 	return 0;
+}
+
+/*
+ * Say in one line why @group cannot be owned by userspace: which devices
+ * are bound to which kernel drivers, or, if none is, that someone else
+ * (another container, iommufd) owns it.  Mainline logs nothing here.
+ */
+void nvfio_report_not_viable(struct nvfio_group *group)
+{
+	struct nvfio_blockers b = {};
+	int id = iommu_group_id(group->iommu_group);
+
+	iommu_group_for_each_dev(group->iommu_group, &b, nvfio_find_dma_user);
+	if (b.count)
+		pr_warn("nvfio: group %d is not viable: bound to kernel drivers: %s; unbind %s to use the group\n",
+			id, b.line, b.count > 1 ? "them" : "it");
+	else
+		pr_warn("nvfio: group %d is not viable: its DMA is owned by another user (container or iommufd)\n",
+			id);
 }
 
 /*
@@ -342,8 +368,7 @@ int nvfio_container_attach_group(struct nvfio_container *c,
 	down_write(&c->lock);
 	ret = iommu_group_claim_dma_owner(group->iommu_group, group);
 	if (ret) {
-		iommu_group_for_each_dev(group->iommu_group, group,
-					 nvfio_report_dma_user);
+		nvfio_report_not_viable(group);
 		goto out;
 	}
 

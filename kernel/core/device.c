@@ -110,6 +110,10 @@ static int nvfio_device_open(struct nvfio_device *vdev)
 
 	mutex_lock(&group->lock);
 	if (!group->container) {
+		/* Say so when the group could not even join a container. */
+		if (group->iommu_group &&
+		    iommu_group_dma_owner_claimed(group->iommu_group))
+			nvfio_report_not_viable(group);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -275,6 +279,7 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 	struct nvfio_group *group = vdev->group;
 	unsigned int asked = 0;
 	bool interrupted = false;
+	long left;
 
 	if (WARN_ON(!vdev->registered))
 		return;
@@ -284,16 +289,24 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 	list_del_init(&vdev->group_entry);
 	mutex_unlock(&group->dev_lock);
 
+	/*
+	 * Drop the registration's reference and wait for the fds' ones.  A
+	 * wait that returns > 0 has consumed the completion: that ends the
+	 * loop, it must not be waited for (or tried) a second time.
+	 */
 	nvfio_device_put(vdev);
-	while (!try_wait_for_completion(&vdev->released)) {
+	left = try_wait_for_completion(&vdev->released);
+	while (left <= 0) {
 		if (vdev->ops->request)
 			vdev->ops->request(vdev, asked++);
 		if (interrupted) {
-			wait_for_completion_timeout(&vdev->released, 10 * HZ);
+			left = wait_for_completion_timeout(&vdev->released,
+							   10 * HZ);
 			continue;
 		}
-		if (wait_for_completion_interruptible_timeout(&vdev->released,
-							      10 * HZ) < 0) {
+		left = wait_for_completion_interruptible_timeout(
+			&vdev->released, 10 * HZ);
+		if (left < 0) {
 			/* A signal cannot cancel a removal: keep waiting. */
 			interrupted = true;
 			dev_warn(
