@@ -1,5 +1,98 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Benchmarks, ours vs mainline, in one guest boot: not written yet.
-echo "bench: not yet"
-exit 0
+# Benchmarks of the type1 IOMMU backend, ours vs mainline, in one guest boot
+# (bench/guest/run-bench.sh loads one stack, runs build/bin/nvfio-bench,
+# unloads it, and does the same with the other). Prints a markdown table:
+# each figure for ours and mainline and the ratio ours/mainline as a
+# speed-up (for the latency row: mainline's latency over ours), so above 1
+# means ours is faster. The table is also saved to build/bench/results.md.
+#
+# Environment: NVFIO_BENCH_RUNS (runs per figure, medians; default 5),
+# NVFIO_BENCH_MODES (default "ours mainline"), NVFIO_GUEST_TIMEOUT (default
+# 1800), NVFIO_ACCEL (see run-guest.sh).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+t_start=$(now)
+BENCH=$REPO/build/bin/nvfio-bench
+[ -x "$BENCH" ] || die "$BENCH does not exist: build it first (make tools)"
+mkdir -p "$GUEST_BUILD/runs" "$BUILD/bench"
+out=$(mktemp -d "$GUEST_BUILD/runs/bench.XXXXXX")
+shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+{
+	echo "# written by bench/bench.sh"
+	echo "export NVFIO_REPO=$(shq "$REPO") NVFIO_BENCH=$(shq "$BENCH")"
+	echo "export NVFIO_BENCH_RUNS=$(shq "${NVFIO_BENCH_RUNS:-5}") NVFIO_BENCH_MODES=$(shq "${NVFIO_BENCH_MODES:-ours mainline}")"
+	echo 'exec /bin/bash "$NVFIO_REPO/bench/guest/run-bench.sh"'
+} >"$out/cmd"
+
+echo "bench: booting a guest (files in ${out#"$REPO"/})"
+rc=0
+"$REPO/bench/run-guest.sh" "$out" "${NVFIO_GUEST_TIMEOUT:-1800}" || rc=$?
+
+status=$(cat "$out/bench-status" 2>/dev/null || true)
+if [ "$rc" -eq 124 ]; then
+	status="the guest timed out"
+elif [ ! -f "$out/done" ]; then
+	status="the guest stopped before the bench finished (QEMU status $rc): crash or panic?"
+fi
+bad=$(bad_kernel_lines "$out/console.log" "$out/dmesg.txt" | sed 's/^\[ *[0-9.]*\] //' | sort -u)
+[ -z "$bad" ] || [ "$status" != ok ] || status="the guest kernel log shows problems"
+
+# The table: one row per figure, joined on (metric, kind, size).
+table() {
+	awk -F'\t' '
+	function human(b) {
+		if (b >= 1048576) return (b / 1048576) " MiB"
+		return (b / 1024) " KiB"
+	}
+	FNR == 1 { mode = (FILENAME ~ /ours/) ? "ours" : "mainline" }
+	{
+		key = $1 SUBSEP $2 SUBSEP $3
+		if (!(key in seen)) { seen[key] = 1; order[n++] = key }
+		val[mode, key] = $4; unit[key] = $5
+	}
+	END {
+		print "| figure | memory | size | ours | mainline | ours/mainline |"
+		print "| --- | --- | --- | ---: | ---: | ---: |"
+		for (i = 0; i < n; i++) {
+			k = order[i]; split(k, f, SUBSEP)
+			o = val["ours", k]; m = val["mainline", k]
+			r = "?"
+			if (o > 0 && m > 0)
+				r = sprintf("%.2fx", f[1] == "latency" ? m / o : o / m)
+			name = f[1]
+			if (name == "threads1") name = "map, 1 thread"
+			if (name == "threads2") name = "map, 2 threads"
+			if (name == "latency") name = "4 KiB map+unmap latency"
+			printf "| %s | %s | %s | %s %s | %s %s | %s |\n", name, f[2],
+				human(f[3]), o, unit[k], m, unit[k], r
+		}
+	}' "$@"
+}
+
+files=()
+for m in ${NVFIO_BENCH_MODES:-ours mainline}; do
+	[ -s "$out/bench-$m.tsv" ] && files+=("$out/bench-$m.tsv")
+done
+if [ ${#files[@]} -gt 0 ]; then
+	table "${files[@]}" | tee "$BUILD/bench/results.md"
+	o=$(awk -F'\t' '$1 == "threads2" { t2 = $4 } $1 == "threads1" { t1 = $4 } END { if (t1 > 0) printf "%.2f", t2 / t1 }' "$out/bench-ours.tsv" 2>/dev/null || true)
+	mnl=$(awk -F'\t' '$1 == "threads2" { t2 = $4 } $1 == "threads1" { t1 = $4 } END { if (t1 > 0) printf "%.2f", t2 / t1 }' "$out/bench-mainline.tsv" 2>/dev/null || true)
+	echo
+	echo "two threads / one thread: ours ${o:-?}x, mainline ${mnl:-?}x" | tee -a "$BUILD/bench/results.md"
+fi
+
+if [ "$status" = ok ]; then
+	echo "bench: OK (guest ran $(cat "$out/guest-seconds") s, wall time $(since "$t_start") s)"
+	exit 0
+fi
+echo "bench: FAILED: $status"
+[ -z "$bad" ] || { echo "kernel log problems:"; head -n 20 <<<"$bad" | sed 's/^/  /'; }
+for f in setup.log teardown.log bench-ours.log bench-mainline.log; do
+	[ -s "$out/$f" ] && { echo "---- $f ----"; tail -n 20 "$out/$f" | tr -d '\r'; }
+done
+klog=$(kernel_log_of "$out")
+echo "---- guest kernel log: ${klog#"$REPO"/} (last 40 lines) ----"
+tail -n 40 "$klog" | tr -d '\r'
+exit 1

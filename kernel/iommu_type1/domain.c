@@ -88,42 +88,35 @@ static bool type1_sw_msi(struct list_head *resv, phys_addr_t *base)
 }
 
 /*
- * Copy every translation of domain @src into @dst.  The pages are already
- * pinned; on failure the caller frees @dst, which drops whatever was
- * written.
+ * Write every recorded run of every mapping into @dst.  The pages are
+ * already pinned; on failure the caller frees @dst, which drops whatever
+ * was written.
  */
 static int type1_replay_copy(struct type1_container *c,
-			     struct iommu_domain *src, struct iommu_domain *dst)
+			     struct iommu_domain *dst)
 {
+	struct type1_run_chunk *ch;
 	struct rb_node *n;
+	unsigned int i;
 	int ret;
 
 	for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
 		struct type1_dma *dma = rb_entry(n, struct type1_dma, node);
-		dma_addr_t iova = dma->iova, end = dma->iova + dma->size;
+		dma_addr_t iova = dma->iova;
 
-		if (!dma->mapped)
-			continue;
-		while (iova < end) {
-			phys_addr_t phys = iommu_iova_to_phys(src, iova);
-			size_t len;
+		for (ch = dma->runs; ch; ch = ch->next) {
+			for (i = 0; i < ch->nr; i++) {
+				size_t len = ch->run[i].npages << PAGE_SHIFT;
 
-			if (WARN_ON_ONCE(!phys)) {
-				iova += PAGE_SIZE;
-				continue;
+				ret = nvfio_iommu_map(
+					dst, iova, PFN_PHYS(ch->run[i].pfn),
+					len, dma->prot | IOMMU_CACHE);
+				if (ret)
+					return ret;
+				iova += len;
 			}
-			for (len = PAGE_SIZE; iova + len < end;
-			     len += PAGE_SIZE)
-				if (iommu_iova_to_phys(src, iova + len) !=
-				    phys + len)
-					break;
-			ret = nvfio_iommu_map(dst, iova, phys, len,
-					      dma->prot | IOMMU_CACHE);
-			if (ret)
-				return ret;
-			iova += len;
+			cond_resched();
 		}
-		cond_resched();
 	}
 	return 0;
 }
@@ -159,7 +152,7 @@ static int type1_replay_pin(struct type1_container *c)
 	for (n = rb_first(&c->dmas); n != failed; n = rb_next(n)) {
 		struct type1_dma *dma = rb_entry(n, struct type1_dma, node);
 
-		type1_unmap_unpin(c, dma, dma->size);
+		type1_unmap_unpin(c, dma);
 	}
 	return ret;
 }
@@ -275,8 +268,7 @@ int type1_attach_group(void *data, struct iommu_group *group)
 			goto out_detach;
 		}
 	} else {
-		d = list_first_entry(&c->domains, struct type1_domain, link);
-		ret = type1_replay_copy(c, d->domain, dom);
+		ret = type1_replay_copy(c, dom);
 		if (ret)
 			goto out_detach;
 		list_add_tail(&nd->link, &c->domains);

@@ -1,18 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * info.c - VFIO_IOMMU_GET_INFO and its capability chain, and
- * VFIO_IOMMU_DIRTY_PAGES.
+ * info.c - VFIO_IOMMU_GET_INFO and its capability chain.
  *
  * The chain carries, in mainline's order: MIGRATION (dirty bitmap
  * granularity and limit), DMA_AVAIL (mappings left under dma_entry_limit)
  * and IOVA_RANGE (the usable windows, omitted while there are none).
- *
- * Dirty page tracking is not implemented yet: VFIO_IOMMU_DIRTY_PAGES
- * validates its arguments like mainline; STOP succeeds (tracking is never
- * on), START and GET_BITMAP fail with -EINVAL, as mainline's GET_BITMAP
- * does while tracking is off.  TODO: START
- * and STOP, and bitmaps that report every mapped page dirty (an IOMMU-backed
- * group may write anywhere it is mapped).
  *
  * Locking: the chain is built under topo_lock for read (iova_ranges,
  * pgsize_bitmap) and dma_lock (dma_avail); it is copied out unlocked.
@@ -26,7 +18,7 @@
 
 /* Largest dirty bitmap one request may ask for: INT_MAX pages, in u64s. */
 #define TYPE1_DIRTY_BITMAP_MAX_BYTES                                           \
-	(ALIGN((u64)INT_MAX, BITS_PER_TYPE(u64)) / BITS_PER_BYTE)
+	(ALIGN(TYPE1_DIRTY_PAGES_MAX, BITS_PER_TYPE(u64)) / BITS_PER_BYTE)
 
 static int type1_cap_migration(struct type1_container *c,
 			       struct nvfio_info_cap *caps)
@@ -121,29 +113,4 @@ long type1_ioctl_get_info(struct type1_container *c, void __user *arg)
 		&caps, &info, sizeof(info),
 		offsetof(struct vfio_iommu_type1_info, cap_offset),
 		VFIO_IOMMU_INFO_CAPS, arg);
-}
-
-long type1_ioctl_dirty_pages(struct type1_container *c, void __user *arg)
-{
-	struct vfio_iommu_type1_dirty_bitmap dirty;
-	size_t minsz = offsetofend(struct vfio_iommu_type1_dirty_bitmap, flags);
-	u32 allowed = VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
-		      VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP |
-		      VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
-
-	if (!c->v2)
-		return -EACCES;
-	if (copy_from_user(&dirty, arg, minsz))
-		return -EFAULT;
-	if (nvfio_check_argsz_flags(dirty.argsz, dirty.flags, minsz, allowed))
-		return -EINVAL;
-	/* Exactly one operation per call. */
-	if (hweight32(dirty.flags) != 1)
-		return -EINVAL;
-
-	/* Tracking is never on, so stopping it trivially succeeds. */
-	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP)
-		return 0;
-	/* TODO: dirty tracking (see the top of this file). */
-	return -EINVAL;
 }

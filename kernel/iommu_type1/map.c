@@ -22,13 +22,55 @@
 
 void type1_dma_free(struct type1_dma *dma)
 {
+	WARN_ON_ONCE(dma->runs);
 	mmdrop(dma->mm);
 	kfree(dma);
 }
 
-/* Map one run into every domain, or into none on failure. */
-static int type1_map_run(struct type1_container *c, dma_addr_t iova,
-			 unsigned long pfn, unsigned long npages, int prot)
+/* Append a run to @dma's record (merging with the last one if adjacent). */
+static int type1_record_run(struct type1_dma *dma, unsigned long pfn,
+			    unsigned long npages)
+{
+	struct type1_run_chunk *ch = dma->runs_tail;
+	unsigned long left;
+	unsigned int cap;
+
+	if (ch && ch->nr) {
+		struct type1_run *r = &ch->run[ch->nr - 1];
+
+		if (r->pfn + r->npages == pfn) {
+			r->npages += npages;
+			dma->run_pages += npages;
+			return 0;
+		}
+	}
+	if (!ch || ch->nr == ch->cap) {
+		/* Room for as many runs as the rest of the mapping can need. */
+		left = (dma->size >> PAGE_SHIFT) - dma->run_pages;
+		cap = min_t(unsigned long, left, TYPE1_RUNS_PER_CHUNK);
+		ch = kmalloc(struct_size(ch, run, cap), GFP_KERNEL_ACCOUNT);
+		if (!ch)
+			return -ENOMEM;
+		ch->next = NULL;
+		ch->nr = 0;
+		ch->cap = cap;
+		if (dma->runs_tail)
+			dma->runs_tail->next = ch;
+		else
+			dma->runs = ch;
+		dma->runs_tail = ch;
+	}
+	ch->run[ch->nr].pfn = pfn;
+	ch->run[ch->nr].npages = npages;
+	ch->nr++;
+	dma->run_pages += npages;
+	return 0;
+}
+
+/* Map one run into every domain and record it, or do neither. */
+static int type1_map_run(struct type1_container *c, struct type1_dma *dma,
+			 dma_addr_t iova, unsigned long pfn,
+			 unsigned long npages)
 {
 	size_t len = npages << PAGE_SHIFT;
 	struct type1_domain *d;
@@ -36,12 +78,15 @@ static int type1_map_run(struct type1_container *c, dma_addr_t iova,
 
 	list_for_each_entry(d, &c->domains, link) {
 		ret = nvfio_iommu_map(d->domain, iova, PFN_PHYS(pfn), len,
-				      prot | IOMMU_CACHE);
+				      dma->prot | IOMMU_CACHE);
 		if (ret)
 			goto unwind;
 	}
-	return 0;
-
+	ret = type1_record_run(dma, pfn, npages);
+	if (!ret)
+		return 0;
+	d = list_last_entry(&c->domains, struct type1_domain, link);
+	iommu_unmap(d->domain, iova, len);
 unwind:
 	list_for_each_entry_continue_reverse(d, &c->domains, link)
 		iommu_unmap(d->domain, iova, len);
@@ -60,7 +105,7 @@ int type1_pin_map(struct type1_container *c, struct type1_dma *dma)
 	size_t done = 0; /* bytes mapped in every domain */
 	long ret = 0;
 
-	type1_pages_init(&p);
+	type1_pages_init(&p, dma->size >> PAGE_SHIFT);
 	for (;;) {
 		if (p.pos == p.nr) {
 			/* Pages consumed so far: mapped, plus the open run. */
@@ -78,8 +123,8 @@ int type1_pin_map(struct type1_container *c, struct type1_dma *dma)
 		pfn = page_to_pfn(p.pages[p.pos]);
 		if (run_n &&
 		    (pfn != run_pfn + run_n || type1_disable_hugepages)) {
-			ret = type1_map_run(c, dma->iova + done, run_pfn, run_n,
-					    dma->prot);
+			ret = type1_map_run(c, dma, dma->iova + done, run_pfn,
+					    run_n);
 			if (ret)
 				goto fail;
 			done += run_n << PAGE_SHIFT;
@@ -92,8 +137,7 @@ int type1_pin_map(struct type1_container *c, struct type1_dma *dma)
 	}
 
 	if (run_n) {
-		ret = type1_map_run(c, dma->iova + done, run_pfn, run_n,
-				    dma->prot);
+		ret = type1_map_run(c, dma, dma->iova + done, run_pfn, run_n);
 		if (ret)
 			goto fail;
 	}
@@ -106,7 +150,7 @@ fail:
 	if (run_n)
 		type1_unaccount(dma, type1_unpin_range(dma, run_pfn, run_n));
 	type1_pages_fini(&p, dma);
-	type1_unmap_unpin(c, dma, done);
+	type1_unmap_unpin(c, dma); /* the runs mapped so far */
 	WARN_ON_ONCE(dma->locked_pages);
 	return ret;
 }
@@ -212,6 +256,8 @@ static int type1_do_map(struct type1_container *c,
 		ret = -ENOSPC;
 	else if (!type1_iova_valid(c, iova, iova + size - 1))
 		ret = -EINVAL;
+	else if (c->dirty_tracking && !type1_dirty_size_ok(size, pgsize))
+		ret = -EINVAL; /* too large for a dirty bitmap */
 	else
 		ret = 0;
 	if (ret) {

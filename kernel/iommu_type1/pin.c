@@ -3,7 +3,9 @@
  * pin.c - pinning the user's pages and charging them to RLIMIT_MEMLOCK.
  *
  * Pages are pinned FOLL_LONGTERM (migrated out of movable zones first) in
- * batches of up to one page of struct page pointers.  Each batch is charged
+ * batches of up to TYPE1_PIN_BATCH pages (the pointer array is sized to
+ * the mapping, so small maps allocate little; large ones take whole folios
+ * of THP or hugetlb memory in few calls).  Each batch is charged
  * to the mapping's mm->locked_vm at once, so that a map over the limit
  * fails early with -ENOMEM.  Pages with PG_reserved set are pinned like the
  * others but, as in mainline, not charged.
@@ -21,19 +23,25 @@
 #include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/slab.h>
 
 #include "nvfio_compat.h"
 #include "type1.h"
 
-void type1_pages_init(struct type1_pages *p)
+/* Most pages one pin call takes: 8 MiB of 4 KiB pages, 16 KiB of pointers. */
+#define TYPE1_PIN_BATCH 2048UL
+
+void type1_pages_init(struct type1_pages *p, unsigned long npages)
 {
+	unsigned long cap = min(npages, TYPE1_PIN_BATCH);
+
 	p->nr = 0;
 	p->pos = 0;
 	p->pages = NULL;
-	if (!type1_disable_hugepages)
-		p->pages = (struct page **)__get_free_page(GFP_KERNEL);
+	if (!type1_disable_hugepages && cap > 1)
+		p->pages = kvmalloc_array(cap, sizeof(*p->pages), GFP_KERNEL);
 	if (p->pages) {
-		p->cap = PAGE_SIZE / sizeof(struct page *);
+		p->cap = cap;
 	} else {
 		p->pages = &p->one;
 		p->cap = 1;
@@ -44,7 +52,7 @@ void type1_pages_fini(struct type1_pages *p, struct type1_dma *dma)
 {
 	type1_pages_release(p, dma);
 	if (p->pages != &p->one)
-		free_page((unsigned long)p->pages);
+		kvfree(p->pages);
 }
 
 bool type1_page_counts(struct page *page)

@@ -26,7 +26,8 @@
  *	it.
  *
  *   dma_lock (mutex)
- *	Protects: the dma tree, dma_avail, vaddr_invalid_count, dma_gen and
+ *	Protects: the dma tree, dma_avail, vaddr_invalid_count, dma_gen,
+ *	dirty_tracking and
  *	every type1_dma's state, vaddr, vaddr_invalid, and (while the
  *	mapping is DMA_LIVE) its mm and locked_pages.  Held only for tree
  *	lookups and state changes, never across pinning, IOMMU writes or
@@ -47,8 +48,8 @@
  * inside ioctls, which hold topo_lock for read.
  *
  * Fields of a type1_dma that are not covered by dma_lock (iova, size,
- * prot, mapped, locked_pages) are written only by the one thread that owns
- * the mapping while it is busy, or under topo_lock held for write.
+ * prot, mapped, locked_pages, runs) are written only by the one thread that
+ *owns the mapping while it is busy, or under topo_lock held for write.
  */
 #ifndef NVFIO_TYPE1_H
 #define NVFIO_TYPE1_H
@@ -60,6 +61,7 @@
 #include <linux/rbtree.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/vfio.h>
 #include <linux/wait.h>
 
 /* Module parameters (main.c) */
@@ -81,6 +83,7 @@ struct type1_container {
 	unsigned int dma_avail; /* entries left; dma_lock */
 	unsigned int vaddr_invalid_count; /* dma_lock */
 	unsigned long dma_gen; /* bumped when a busy dma settles */
+	bool dirty_tracking; /* VFIO_IOMMU_DIRTY_PAGES started; dma_lock */
 	wait_queue_head_t dma_wq; /* waiters for dma_gen */
 };
 
@@ -110,6 +113,30 @@ enum type1_dma_state {
 	DMA_UNMAPPING, /* being unmapped and unpinned */
 };
 
+/*
+ * What a mapping pinned and mapped, in IOVA order from dma->iova: runs of
+ * physically contiguous pages, each written into every domain with one
+ * iommu_map().  Teardown unmaps each chunk's IOVA span from every domain
+ * with one IOTLB sync and unpins its runs, without asking the IOMMU page
+ * tables where the pages were.  Chunks are sized to what the mapping can
+ * still need, so a one-page mapping costs one small allocation.
+ */
+struct type1_run {
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+struct type1_run_chunk {
+	struct type1_run_chunk *next;
+	unsigned int nr; /* runs used */
+	unsigned int cap; /* room in run[] */
+	struct type1_run run[];
+};
+
+#define TYPE1_RUNS_PER_CHUNK                                                   \
+	((PAGE_SIZE - sizeof(struct type1_run_chunk)) /                        \
+	 sizeof(struct type1_run))
+
 struct type1_dma {
 	struct rb_node node; /* in container->dmas */
 	struct list_head unmap_link; /* victims of one UNMAP */
@@ -122,6 +149,8 @@ struct type1_dma {
 	bool mapped; /* pinned and in every domain */
 	struct mm_struct *mm; /* mmgrab'ed: pins and locked_vm */
 	unsigned long locked_pages; /* charged to mm->locked_vm */
+	struct type1_run_chunk *runs, *runs_tail; /* what is mapped */
+	unsigned long run_pages; /* pages in runs */
 };
 
 static inline dma_addr_t type1_dma_last(const struct type1_dma *dma)
@@ -154,7 +183,7 @@ struct type1_pages {
 	unsigned int pos; /* first page not yet consumed */
 };
 
-void type1_pages_init(struct type1_pages *p);
+void type1_pages_init(struct type1_pages *p, unsigned long npages);
 void type1_pages_fini(struct type1_pages *p, struct type1_dma *dma);
 long type1_pin(struct type1_dma *dma, unsigned long vaddr, unsigned long npages,
 	       struct type1_pages *p);
@@ -171,8 +200,7 @@ void type1_dma_free(struct type1_dma *dma);
 long type1_ioctl_map(struct type1_container *c, void __user *arg);
 
 /* unmap.c: unmap and unpin, VFIO_IOMMU_UNMAP_DMA */
-void type1_unmap_unpin(struct type1_container *c, struct type1_dma *dma,
-		       size_t len);
+void type1_unmap_unpin(struct type1_container *c, struct type1_dma *dma);
 void type1_remove_all(struct type1_container *c);
 long type1_ioctl_unmap(struct type1_container *c, void __user *arg);
 
@@ -191,8 +219,19 @@ void type1_detach_group(void *data, struct iommu_group *group);
 void type1_release_domains(struct type1_container *c);
 bool type1_enforces_cc(struct type1_container *c);
 
-/* info.c: VFIO_IOMMU_GET_INFO, VFIO_IOMMU_DIRTY_PAGES */
+/* info.c: VFIO_IOMMU_GET_INFO */
 long type1_ioctl_get_info(struct type1_container *c, void __user *arg);
+
+/* dirty.c: dirty page tracking */
+#define TYPE1_DIRTY_PAGES_MAX ((u64)INT_MAX) /* pages per bitmap */
+bool type1_dirty_size_ok(size_t size, size_t pgsize);
+int type1_dirty_check_bitmap(u64 size, const struct vfio_bitmap *bitmap);
+void *type1_dirty_buf_alloc(void);
+int type1_dirty_report(u64 __user *bitmap, dma_addr_t base,
+		       unsigned int pgshift, dma_addr_t iova, size_t size,
+		       bool dirty, u64 *buf);
+bool type1_range_bisects(struct type1_container *c, dma_addr_t iova,
+			 dma_addr_t last);
 long type1_ioctl_dirty_pages(struct type1_container *c, void __user *arg);
 
 #endif /* NVFIO_TYPE1_H */

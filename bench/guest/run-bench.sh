@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# In-guest part of bench/bench.sh: in this one boot, for each stack in
+# $NVFIO_BENCH_MODES (default "ours mainline"): load it, bind the root-bus edu
+# to vfio-pci, run nvfio-bench, unbind, unload. Writes to $NVFIO_OUT:
+#   bench-MODE.tsv   nvfio-bench's figures for that stack
+#   bench-MODE.log   its progress and errors
+#   bench-status     "ok", or why a run failed
+#   setup.log, teardown.log
+#   done             written last: the runner finished
+# Memory set-up: THP "madvise" (the THP kind asks with MADV_HUGEPAGE, the
+# 4 KiB kind refuses with MADV_NOHUGEPAGE) and 160 hugetlb pages of 2 MiB.
+# Environment: NVFIO_REPO, NVFIO_OUT (required); NVFIO_BENCH (binary,
+# default build/bin/nvfio-bench); NVFIO_BENCH_RUNS (runs per figure).
+set -u
+export NVFIO_MODE=${NVFIO_MODE:-ours}
+. "$(dirname "$0")/lib.sh"
+
+BENCH=${NVFIO_BENCH:-$REPO/build/bin/nvfio-bench}
+RUNS=${NVFIO_BENCH_RUNS:-5}
+status=ok
+
+fail() {
+	[ "$status" != ok ] || status=$1
+	say "FAILED: $1"
+}
+
+echo 20 >/proc/sys/kernel/hung_task_timeout_secs
+echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
+echo madvise >/sys/kernel/mm/transparent_hugepage/defrag
+echo 160 >/proc/sys/vm/nr_hugepages
+say "hugetlb pages: $(cat /proc/sys/vm/nr_hugepages); THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+
+for MODE in ${NVFIO_BENCH_MODES:-ours mainline}; do
+	exec 3>>"$OUT/setup.log"
+	echo "== $MODE" >&3
+	if ! unload_all >&3 2>&1; then
+		fail "a VFIO stack is loaded and will not unload"
+	elif ! load_stack >&3 2>&1; then
+		fail "loading the $MODE stack failed: $(tail -n 1 "$OUT/setup.log")"
+	elif ! EDU=$(find_edu 2>&3); then
+		fail "$(tail -n 1 "$OUT/setup.log")"
+	elif ! bind_vfio "$EDU" >&3 2>&1; then
+		fail "binding $EDU to vfio-pci failed: $(tail -n 1 "$OUT/setup.log")"
+	else
+		say "$MODE: edu $EDU bound to vfio-pci; running ${BENCH##*/}"
+		export NVFIO_EDU=$EDU
+		bounded 1200 timeout -k 5 1100 "$BENCH" -r "$RUNS" \
+			</dev/null >"$OUT/bench-$MODE.tsv" 2>"$OUT/bench-$MODE.log"
+		rc=$?
+		[ $rc -eq 0 ] || fail "$MODE: ${BENCH##*/} exited with status $rc"
+		say "$MODE: done"
+	fi
+	exec 3>&-
+	{
+		echo "== unbind ($MODE)"
+		unbind_all || fail "unbinding from vfio-pci failed"
+		echo "== unload $MODE"
+		unload_stack || fail "the $MODE modules did not unload (a leaked reference?)"
+	} >>"$OUT/teardown.log" 2>&1
+done
+
+echo "$status" >"$OUT/bench-status"
+date >"$OUT/done"

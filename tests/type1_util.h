@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the type1 conformance tests (tests/test_type1_*.c):
+ * raw MAP/UNMAP with flags, locked-memory and page-pin counters, dropping
+ * CAP_IPC_LOCK, binding a second device to vfio-pci for multi-group tests
+ * and watching the kernel log for IOMMU faults.
+ */
+#ifndef NVFIO_TYPE1_UTIL_H
+#define NVFIO_TYPE1_UTIL_H
+
+#include "fixture.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define T1_IOVA 0x100000ULL
+#define SZ_4K 0x1000ULL
+#define SZ_64K 0x10000ULL
+#define SZ_2M 0x200000ULL
+#define T1_RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+
+static inline int t1_map(int c, void *va, uint64_t iova, uint64_t size,
+			 uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = flags,
+		.vaddr = (uintptr_t)va,
+		.iova = iova,
+		.size = size,
+	};
+
+	return ioctl(c, VFIO_IOMMU_MAP_DMA, &m);
+}
+
+/* *out (if given) receives the size field written back (or left). */
+static inline int t1_unmap(int c, uint64_t iova, uint64_t size, uint32_t flags,
+			   uint64_t *out)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.flags = flags,
+		.iova = iova,
+		.size = size,
+	};
+	int r = ioctl(c, VFIO_IOMMU_UNMAP_DMA, &u);
+
+	if (out)
+		*out = u.size;
+	return r;
+}
+
+/* One field of /proc/self/status in kB, or -1. */
+static inline long t1_status_kb(const char *field)
+{
+	char line[256];
+	size_t n = strlen(field);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Locked memory (mm->locked_vm, where type1 charges pins) in kB. */
+static inline long t1_vmlck_kb(void)
+{
+	return t1_status_kb("VmLck");
+}
+
+/*
+ * Pages pinned system-wide right now (FOLL_PIN acquired minus released),
+ * after folding the per-CPU counters.  Only the test pins in the guest.
+ */
+static inline long long t1_pinned_pages(void)
+{
+	long long acq = -1, rel = -1, v;
+	char name[64];
+	FILE *f;
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0) { /* folds even on -EINVAL */
+		}
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		FAIL("cannot open /proc/vmstat");
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	fclose(f);
+	if (acq < 0 || rel < 0)
+		FAIL("no nr_foll_pin_* in /proc/vmstat");
+	return acq - rel;
+}
+
+/* Drop CAP_IPC_LOCK from the effective set (RLIMIT_MEMLOCK then applies). */
+void t1_drop_ipc_lock(void);
+
+/* The module parameter file of the loaded type1 backend. */
+const char *t1_param_path(const char *param);
+
+/*
+ * A second device, alone in its IOMMU group, bound to vfio-pci for the
+ * rest of the test (restored at exit).  Returns its BDF; skips if none.
+ */
+const char *t1_second_device(void);
+
+/* Start watching the kernel log; t1_kmsg_find() reads what came since. */
+int t1_kmsg_open(void);
+/* Whether a line containing all of @a and @b appeared within @ms. */
+bool t1_kmsg_find(int fd, const char *a, const char *b, int ms);
+
+/* Fill with a pattern derived from @seed. */
+static inline void t1_fill(uint8_t *p, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 13 + seed + (i >> 9));
+}
+
+#endif
