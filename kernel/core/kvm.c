@@ -13,8 +13,9 @@
  * with symbol_get since kvm.ko may be absent) and drops it at its last close;
  * the bus driver sees it in nvfio_device.kvm meanwhile.
  *
- * Locking: group->kvm_lock (spinlock) protects group->kvm; vdev->kvm and
- * vdev->put_kvm change only under vdev->open_lock.
+ * Locking: group->kvm_lock (spinlock) protects group->kvm and is held while
+ * a device takes its kvm reference; vdev->kvm and vdev->put_kvm change only
+ * under vdev->open_lock.
  */
 #include <linux/kvm_host.h>
 
@@ -68,61 +69,114 @@ EXPORT_SYMBOL_GPL(nvfio_file_enforced_coherent);
 /*
  * A device fd obtained through a group already has its kvm (if any) from the
  * group at open time; like mainline's group path, a kvm given to the device
- * file itself has no further effect.
+ * file itself has no further effect.  Returns the group's previous kvm, so
+ * that the nvfio_kvm bridge can stay pinned while any group holds one.
  */
-void nvfio_file_set_kvm(struct file *file, struct kvm *kvm)
+struct kvm *nvfio_file_set_kvm(struct file *file, struct kvm *kvm)
 {
 	struct nvfio_group *group = nvfio_group_from_file(file);
+	struct kvm *old;
 
 	if (!group)
-		return;
+		return NULL;
 	spin_lock(&group->kvm_lock);
+	old = group->kvm;
 	group->kvm = kvm;
 	spin_unlock(&group->kvm_lock);
+	return old;
 }
 EXPORT_SYMBOL_GPL(nvfio_file_set_kvm);
 
-/* First open of @vdev (vdev->open_lock held): take the group's kvm, if any. */
+/*
+ * For tests: the kvm a group file was given, or the kvm an open device file
+ * holds.  No reference is taken: compare the pointer, never dereference it.
+ */
+struct kvm *nvfio_file_kvm(struct file *file)
+{
+	struct nvfio_group *group = nvfio_group_from_file(file);
+	struct nvfio_device *vdev;
+	struct kvm *kvm = NULL;
+
+	if (group) {
+		spin_lock(&group->kvm_lock);
+		kvm = group->kvm;
+		spin_unlock(&group->kvm_lock);
+		return kvm;
+	}
+	vdev = nvfio_device_from_file(file);
+	if (vdev) {
+		mutex_lock(&vdev->open_lock);
+		kvm = vdev->kvm;
+		mutex_unlock(&vdev->open_lock);
+	}
+	return kvm;
+}
+EXPORT_SYMBOL_GPL(nvfio_file_kvm);
+
+/*
+ * First open of @vdev (vdev->open_lock held): take the group's kvm, if any.
+ * The reference is taken under group->kvm_lock: KVM clears group->kvm (also
+ * under it) before the struct kvm can be freed, so the pointer read there is
+ * still a kvm whose users count we may try to raise.
+ */
 void nvfio_device_get_kvm(struct nvfio_device *vdev)
 {
+	struct nvfio_group *group = vdev->group;
 	bool (*get)(struct kvm * kvm);
 	void (*put)(struct kvm * kvm);
 	struct kvm *kvm;
 
-	spin_lock(&vdev->group->kvm_lock);
-	kvm = vdev->group->kvm;
-	spin_unlock(&vdev->group->kvm_lock);
+	spin_lock(&group->kvm_lock);
+	kvm = group->kvm;
+	spin_unlock(&group->kvm_lock);
 	if (!kvm)
 		return;
 
 	/*
-	 * KVM holds the group file while it holds kvm in group->kvm, and
-	 * kvm.ko cannot go away under a live VM: get and put resolve.
+	 * A kvm was given to the group, so kvm.ko was loaded; the kvm_put_kvm
+	 * reference taken here pins it for as long as the device holds the
+	 * kvm.  If it is gone already, so is the VM (and group->kvm with it).
 	 */
 	put = symbol_get(kvm_put_kvm);
-	if (WARN_ON(!put))
+	if (!put)
 		return;
 	get = symbol_get(kvm_get_kvm_safe);
 	if (WARN_ON(!get)) {
 		symbol_put(kvm_put_kvm);
 		return;
 	}
-	if (get(kvm)) {
+
+	spin_lock(&group->kvm_lock);
+	/* Given again or taken away meanwhile: use what is there now. */
+	kvm = group->kvm;
+	if (kvm && !get(kvm))
+		kvm = NULL; /* the VM is being destroyed */
+	spin_unlock(&group->kvm_lock);
+	symbol_put(kvm_get_kvm_safe);
+
+	if (kvm) {
 		vdev->kvm = kvm;
 		vdev->put_kvm = put;
 	} else {
 		symbol_put(kvm_put_kvm);
 	}
-	symbol_put(kvm_get_kvm_safe);
 }
 
 /* Last close of @vdev (vdev->open_lock held): drop its kvm reference. */
 void nvfio_device_put_kvm(struct nvfio_device *vdev)
 {
-	if (!vdev->kvm)
+	void (*put)(struct kvm * kvm) = vdev->put_kvm;
+	struct kvm *kvm = vdev->kvm;
+
+	if (!kvm)
 		return;
-	vdev->put_kvm(vdev->kvm);
-	symbol_put(kvm_put_kvm);
 	vdev->kvm = NULL;
 	vdev->put_kvm = NULL;
+	/*
+	 * May be the last reference, destroying the VM here.  Its KVM-VFIO
+	 * device holds a VM reference of its own, so it has let go of our
+	 * files already: no call comes back into us.
+	 */
+	put(kvm);
+	symbol_put(kvm_put_kvm);
 }

@@ -149,11 +149,20 @@ void nvfio_group_put_external_user(struct nvfio_group *group);
 /* The IOMMU group id of a group held as external user. */
 int nvfio_external_user_iommu_id(struct nvfio_group *group);
 
-/* Our group and device files, as KVM's VFIO device sees them. */
+/*
+ * Our group and device files, as KVM's VFIO device sees them (mainline's
+ * vfio_file_* semantics).  nvfio_file_set_kvm() returns the kvm the group
+ * file had before (NULL for device files, where it has no effect).
+ */
 bool nvfio_file_is_valid(struct file *file);
 bool nvfio_file_is_group(struct file *file);
 bool nvfio_file_enforced_coherent(struct file *file);
-void nvfio_file_set_kvm(struct file *file, struct kvm *kvm);
+struct kvm *nvfio_file_set_kvm(struct file *file, struct kvm *kvm);
+/*
+ * For tests: the kvm of a group file, or the one an open device file holds
+ * (taken at its first open), or NULL.  Compare only; never dereference.
+ */
+struct kvm *nvfio_file_kvm(struct file *file);
 
 /* ------------------------------------------------------------------ */
 /* IOMMU backends                                                      */

@@ -32,9 +32,29 @@ bool vfio_file_enforced_coherent(struct file *file)
 }
 EXPORT_SYMBOL_GPL(vfio_file_enforced_coherent);
 
+/*
+ * KVM gives a group its kvm at FILE_ADD and takes it back (NULL) at FILE_DEL
+ * or when its KVM-VFIO device is released (the device's fd closed, at the
+ * latest with the VM), holding the group file in between (pinning nvfio.ko).
+ * It finds this function again by name for the NULL call: if this module
+ * were gone by then, the group would keep a pointer to a freed kvm.  So this
+ * module pins itself while any group holds a kvm.  Callers hold a
+ * symbol_get() reference on us across the call, so the module_put() of our
+ * own module cannot free the code we are running.
+ */
 void vfio_file_set_kvm(struct file *file, struct kvm *kvm)
 {
-	nvfio_file_set_kvm(file, kvm);
+	struct kvm *old;
+
+	/* Device files keep no kvm (their open took the group's). */
+	if (!nvfio_file_is_group(file))
+		return;
+	old = nvfio_file_set_kvm(file, kvm);
+
+	if (!old && kvm)
+		__module_get(THIS_MODULE);
+	else if (old && !kvm)
+		module_put(THIS_MODULE);
 }
 EXPORT_SYMBOL_GPL(vfio_file_set_kvm);
 

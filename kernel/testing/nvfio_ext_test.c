@@ -3,13 +3,15 @@
  * nvfio_ext_test.c - nvfio_ext_test.ko: a test external user.
  *
  * Each open of /dev/nvfio_ext_test can hold one group through the
- * external-user API; closing the file puts it.  Locking: a per-file mutex
- * around the held group.
+ * external-user API; closing the file puts it.  It also reports which kvm a
+ * group or device file has (NVFIO_EXT_KVM), for the KVM tests.  Locking: a
+ * per-file mutex around the held group.
  */
 #include <linux/file.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "nvfio.h"
 #include "nvfio_ext_test.h"
@@ -40,6 +42,55 @@ static long ext_get(struct ext_user *u, int __user *arg)
 	return 0;
 }
 
+/*
+ * The kvm behind a KVM VM fd, for comparison only.  KVM names its VM files
+ * "kvm-vm" (anon inode) and keeps the struct kvm in private_data.
+ */
+static long ext_vm_kvm(int vm_fd, struct kvm **kvm)
+{
+	struct file *file;
+	long ret = 0;
+
+	*kvm = NULL;
+	if (vm_fd < 0)
+		return 0;
+	file = fget(vm_fd);
+	if (!file)
+		return -EBADF;
+	if (strcmp(file->f_path.dentry->d_name.name, "kvm-vm"))
+		ret = -EINVAL;
+	else
+		*kvm = file->private_data;
+	fput(file);
+	return ret;
+}
+
+static long ext_kvm(struct nvfio_ext_kvm __user *arg)
+{
+	struct nvfio_ext_kvm k;
+	struct kvm *vm_kvm, *kvm;
+	struct file *file;
+	long ret;
+
+	if (copy_from_user(&k, arg, sizeof(k)))
+		return -EFAULT;
+	ret = ext_vm_kvm(k.vm_fd, &vm_kvm);
+	if (ret)
+		return ret;
+	file = fget(k.fd);
+	if (!file)
+		return -EBADF;
+	if (!nvfio_file_is_valid(file)) {
+		fput(file);
+		return -EINVAL;
+	}
+	kvm = nvfio_file_kvm(file);
+	fput(file);
+	if (!kvm)
+		return NVFIO_EXT_KVM_NONE;
+	return kvm == vm_kvm ? NVFIO_EXT_KVM_VM : NVFIO_EXT_KVM_OTHER;
+}
+
 static long ext_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct ext_user *u = file->private_data;
@@ -60,6 +111,9 @@ static long ext_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			u->group = NULL;
 			ret = 0;
 		}
+		break;
+	case NVFIO_EXT_KVM:
+		ret = ext_kvm((struct nvfio_ext_kvm __user *)arg);
 		break;
 	default:
 		ret = -ENOTTY;

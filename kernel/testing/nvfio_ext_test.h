@@ -17,4 +17,21 @@
 /* Release the group held (-ENOENT if none). */
 #define NVFIO_EXT_PUT _IO('N', 0x42)
 
+/*
+ * Which kvm does our VFIO file .fd have (a group file: the kvm KVM gave it;
+ * a device file: the kvm it took at its first open)?  .vm_fd is a KVM VM fd
+ * to compare with, or -1.  Returns NVFIO_EXT_KVM_NONE, _VM (the one of
+ * .vm_fd) or _OTHER; -EINVAL if .fd is not one of our VFIO files or .vm_fd
+ * not a VM, -EBADF for a bad fd.
+ */
+struct nvfio_ext_kvm {
+	int fd;
+	int vm_fd;
+};
+
+#define NVFIO_EXT_KVM _IOW('N', 0x43, struct nvfio_ext_kvm)
+#define NVFIO_EXT_KVM_NONE 0
+#define NVFIO_EXT_KVM_VM 1
+#define NVFIO_EXT_KVM_OTHER 2
+
 #endif
