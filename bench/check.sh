@@ -56,6 +56,7 @@ write_cmd() {
 test_log() { echo "$out/logs/$(echo "$1" | tr -c 'A-Za-z0-9._\n-' '_').log"; }
 
 num=0 all_pass=0 all_fail=0 all_skip=0
+declare -A mode_out=()
 
 # Print one result as a TAP line; for a failure, also the test's log.
 report() {
@@ -159,12 +160,53 @@ run_mode() {
 		awk -v r="$ready" 'BEGIN { if (r + 0 > 10) print " (slow boot)" }')"
 	echo "$mode: $m_pass passed, $m_fail failed, $m_skip skipped"
 	all_pass=$((all_pass + m_pass)) all_fail=$((all_fail + m_fail)) all_skip=$((all_skip + m_skip))
+	mode_out[$mode]=$out
+}
+
+# "pci-SUB-compare": what the PCI tests recorded in artifacts/SUB/MODE/ must
+# be identical in both modes: config space dumps (pci_config_dump, *.bin,
+# byte for byte) and ioctl records (pci_info_dump, *.txt). Only when both
+# modes ran and both wrote records.
+artifacts_compare() {
+	local o=${mode_out[ours]:-} m=${mode_out[mainline]:-} d sub f g name diffs
+	[ -n "$o" ] && [ -n "$m" ] && [ -d "$m/artifacts" ] || return 0
+	mode=both m_pass=0 m_fail=0 m_skip=0
+	for d in "$m"/artifacts/*/mainline; do
+		sub=${d%/mainline}
+		sub=${sub##*/}
+		[ -d "$o/artifacts/$sub/ours" ] || continue
+		diffs=""
+		for f in "$d"/*; do
+			name=${f##*/}
+			g=$o/artifacts/$sub/ours/$name
+			if [ ! -f "$g" ]; then
+				diffs+="$name: missing in ours"$'\n'
+			elif cmp -s "$f" "$g"; then
+				continue
+			elif [[ $name == *.bin ]]; then
+				diffs+="$name differs (offset: mainline ours):"$'\n'
+				diffs+=$(cmp -l "$f" "$g" | awk 'function oct(s, v, i) { v = 0; for (i = 1; i <= length(s); i++) v = v * 8 + substr(s, i, 1); return v }
+					{ printf "  0x%03x: %02x %02x\n", $1 - 1, oct($2), oct($3) }' | head -n 40)$'\n'
+			else
+				diffs+="$name differs (- mainline, + ours):"$'\n'
+				diffs+=$(diff -U1 "$f" "$g" | tail -n +3 | head -n 60)$'\n'
+			fi
+		done
+		if [ -z "$diffs" ]; then
+			report pass "pci-$sub-compare" ""
+		else
+			report fail "pci-$sub-compare" "artifacts/$sub differ between ours and mainline"
+			printf '%s' "$diffs" | sed 's/^/#   /'
+		fi
+	done
+	all_pass=$((all_pass + m_pass)) all_fail=$((all_fail + m_fail))
 }
 
 for m in $MODES; do
 	case $m in ours | mainline) ;; *) die "unknown mode '$m' in NVFIO_MODES" ;; esac
 	run_mode "$m"
 done
+artifacts_compare
 
 echo "1..$num"
 echo "# wall time: $(since "$t_start") s"

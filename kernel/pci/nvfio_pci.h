@@ -72,6 +72,7 @@ struct nvfio_pci_dummy_res {
 };
 
 struct nvfio_pci_config; /* pci_config.c */
+struct nvfio_pci_virqfd; /* pci_intrs.c */
 
 struct nvfio_pci_device {
 	struct nvfio_device vdev; /* must stay first: container_of */
@@ -100,6 +101,12 @@ struct nvfio_pci_device {
 	struct mutex cfg_lock;
 	struct nvfio_pci_config *cfg;
 
+	/*
+	 * log2 of the MSI vectors last enabled; like mainline it outlives
+	 * open/close (written under igate, read under cfg_lock)
+	 */
+	u8 msi_qmax;
+
 	/* --- igate --- */
 	struct mutex igate;
 	unsigned int irq_type; /* VFIO_PCI_*_IRQ_INDEX or IRQ_NONE */
@@ -107,6 +114,7 @@ struct nvfio_pci_device {
 	unsigned int num_ctx;
 	struct eventfd_ctx *err_trigger;
 	struct eventfd_ctx *req_trigger;
+	struct nvfio_pci_virqfd *unmask_virqfd; /* INTx unmask eventfd */
 
 	/* --- irqlock --- */
 	spinlock_t irqlock;
@@ -119,6 +127,17 @@ static inline struct nvfio_pci_device *to_nvfio_pci(struct nvfio_device *vdev)
 	return container_of(vdev, struct nvfio_pci_device, vdev);
 }
 
+/*
+ * May the user access memory BARs now?  Decode on in the user's command
+ * register and the device not in D3hot.  Call with memory_lock held.
+ */
+static inline bool nvfio_pci_mem_usable(struct nvfio_pci_device *vdev)
+{
+	pci_power_t state = vdev->pdev->current_state;
+
+	return vdev->mem_enabled && state != PCI_D3hot && state != PCI_D3cold;
+}
+
 /* pci_device.c */
 int nvfio_pci_open_device(struct nvfio_device *core);
 void nvfio_pci_close_device(struct nvfio_device *core);
@@ -127,6 +146,8 @@ void __iomem *nvfio_pci_barmap(struct nvfio_pci_device *vdev, int bar);
 u16 nvfio_pci_memory_lock_and_enable(struct nvfio_pci_device *vdev);
 void nvfio_pci_memory_unlock_and_restore(struct nvfio_pci_device *vdev,
 					 u16 cmd);
+void nvfio_pci_set_power_state(struct nvfio_pci_device *vdev,
+			       pci_power_t state);
 
 /* pci_info.c */
 int nvfio_pci_ioctl_get_info(struct nvfio_pci_device *vdev, void __user *arg);

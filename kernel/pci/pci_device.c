@@ -44,6 +44,19 @@ void nvfio_pci_memory_unlock_and_restore(struct nvfio_pci_device *vdev, u16 cmd)
 }
 
 /*
+ * The user wrote the power state field of the PM capability.  Called
+ * with memory_lock held for write: BAR accesses are refused in D3hot
+ * (the device does not decode there).
+ */
+void nvfio_pci_set_power_state(struct nvfio_pci_device *vdev, pci_power_t state)
+{
+	lockdep_assert_held_write(&vdev->memory_lock);
+	if (pci_set_power_state(vdev->pdev, state))
+		pci_dbg(vdev->pdev, "power state change to %s failed\n",
+			pci_power_name(state));
+}
+
+/*
  * The kernel mapping of standard BAR @bar, requesting the region on first
  * use.  Return: the mapping or an IOMEM_ERR_PTR().
  */

@@ -10,7 +10,13 @@
  *     are only called under it.
  *   irqlock (spinlock, taken in the INTx hard irq handler) protects the
  *     INTx masking state (intx_masked, virq_disabled, DisINTx in hardware,
- *     enable/disable_irq depth) and the INTx trigger ctx[0].trigger.
+ *     enable/disable_irq depth); the INTx trigger ctx[0].trigger is
+ *     written under igate and irqlock and signalled without irqlock (the
+ *     trigger may be the unmask eventfd too, whose wakeup takes irqlock),
+ *     a replaced one being put only after synchronize_irq().
+ *   the INTx unmask eventfd (unmask_virqfd) is set up and torn down
+ *     under igate; its wakeup runs under the eventfd's queue lock and
+ *     takes irqlock (queue lock -> irqlock).
  *     irq_type is written with both igate and irqlock held, so it may be
  *     read under either.
  *   MSI/MSI-X handlers only read their own ctx, which lives from before
@@ -19,7 +25,9 @@
  *     programs MSI/MSI-X: the MSI-X table needs memory decode enabled.
  */
 #include <linux/eventfd.h>
+#include <linux/file.h>
 #include <linux/interrupt.h>
+#include <linux/poll.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -33,6 +41,16 @@
 static bool nvfio_pci_is_intx(struct nvfio_pci_device *vdev)
 {
 	return vdev->irq_type == VFIO_PCI_INTX_IRQ_INDEX;
+}
+
+/* Tell the user INTx fired; the trigger is stable (see its writers). */
+static void nvfio_pci_intx_signal(struct nvfio_pci_device *vdev)
+{
+	struct nvfio_pci_irq_ctx *ctx = READ_ONCE(vdev->ctx);
+	struct eventfd_ctx *trigger = ctx ? READ_ONCE(ctx->trigger) : NULL;
+
+	if (trigger)
+		nvfio_eventfd_signal(trigger);
 }
 
 static irqreturn_t nvfio_pci_intx_handler(int irq, void *dev_id)
@@ -52,10 +70,15 @@ static irqreturn_t nvfio_pci_intx_handler(int irq, void *dev_id)
 		vdev->intx_masked = true;
 		ret = IRQ_HANDLED;
 	}
-	if (ret == IRQ_HANDLED && vdev->ctx[0].trigger)
-		nvfio_eventfd_signal(vdev->ctx[0].trigger);
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
 
+	/*
+	 * Signal outside irqlock: the trigger may also be the unmask
+	 * eventfd, whose wakeup takes irqlock.  A replaced trigger is only
+	 * put after synchronize_irq(), so it cannot go away under us.
+	 */
+	if (ret == IRQ_HANDLED)
+		nvfio_pci_intx_signal(vdev);
 	return ret;
 }
 
@@ -81,31 +104,32 @@ static void nvfio_pci_intx_mask_locked(struct nvfio_pci_device *vdev)
 	vdev->intx_masked = true;
 }
 
-static void nvfio_pci_intx_unmask_locked(struct nvfio_pci_device *vdev)
+/*
+ * Return: true if the device still asserts INTx, so that it stays masked
+ * and the caller should tell the user again (after dropping irqlock).
+ */
+static bool nvfio_pci_intx_unmask_locked(struct nvfio_pci_device *vdev)
 {
 	lockdep_assert_held(&vdev->irqlock);
 
 	if (!nvfio_pci_is_intx(vdev)) {
 		if (vdev->pci_2_3)
 			pci_intx(vdev->pdev, 1);
-		return;
+		return false;
 	}
 	if (!vdev->intx_masked || vdev->virq_disabled)
-		return;
+		return false;
 
 	if (!vdev->pci_2_3) {
 		vdev->intx_masked = false;
 		enable_irq(vdev->pdev->irq);
-		return;
+		return false;
 	}
-	/*
-	 * If the device still asserts INTx, unmasking fails and it stays
-	 * masked; tell the user again so it services the device.
-	 */
-	if (pci_check_and_unmask_intx(vdev->pdev))
+	if (pci_check_and_unmask_intx(vdev->pdev)) {
 		vdev->intx_masked = false;
-	else if (vdev->ctx[0].trigger)
-		nvfio_eventfd_signal(vdev->ctx[0].trigger);
+		return false;
+	}
+	return true;
 }
 
 static void nvfio_pci_intx_mask(struct nvfio_pci_device *vdev)
@@ -120,10 +144,114 @@ static void nvfio_pci_intx_mask(struct nvfio_pci_device *vdev)
 static void nvfio_pci_intx_unmask(struct nvfio_pci_device *vdev)
 {
 	unsigned long flags;
+	bool resignal;
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
-	nvfio_pci_intx_unmask_locked(vdev);
+	resignal = nvfio_pci_intx_unmask_locked(vdev);
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	if (resignal)
+		nvfio_pci_intx_signal(vdev);
+}
+
+/* ---- INTx unmask eventfd ------------------------------------------- */
+
+/*
+ * An eventfd whose signal unmasks INTx (what KVM's resampling irqfd
+ * signals when the guest EOIs the line).  We sit on the eventfd's wait
+ * queue; the wakeup runs in the signaller's context with the queue's
+ * lock held and irqs off, so it only consumes the count and unmasks
+ * (irqlock is irq-safe).  Unlike the ioctl, it never re-signals a still
+ * asserted line (the next EOI will retry), like mainline.  A hangup
+ * (the eventfd's file closed) needs nothing: we hold the eventfd
+ * context, whose wait queue stays valid until we leave it.
+ */
+struct nvfio_pci_virqfd {
+	struct nvfio_pci_device *vdev;
+	struct eventfd_ctx *eventfd;
+	wait_queue_entry_t wait;
+	poll_table pt;
+};
+
+static int nvfio_pci_virqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
+				   int sync, void *key)
+{
+	struct nvfio_pci_virqfd *v =
+		container_of(wait, struct nvfio_pci_virqfd, wait);
+	__poll_t events = key_to_poll(key);
+	unsigned long flags;
+	u64 cnt;
+
+	if (events & EPOLLIN) {
+		eventfd_ctx_do_read(v->eventfd, &cnt);
+		spin_lock_irqsave(&v->vdev->irqlock, flags);
+		nvfio_pci_intx_unmask_locked(v->vdev);
+		spin_unlock_irqrestore(&v->vdev->irqlock, flags);
+	}
+	return 0;
+}
+
+static void nvfio_pci_virqfd_queue(struct file *file, wait_queue_head_t *wqh,
+				   poll_table *pt)
+{
+	struct nvfio_pci_virqfd *v =
+		container_of(pt, struct nvfio_pci_virqfd, pt);
+
+	add_wait_queue(wqh, &v->wait);
+}
+
+/* igate held */
+static void nvfio_pci_virqfd_disable(struct nvfio_pci_device *vdev)
+{
+	struct nvfio_pci_virqfd *v = vdev->unmask_virqfd;
+	u64 cnt;
+
+	if (!v)
+		return;
+	vdev->unmask_virqfd = NULL;
+	/* takes the queue lock: no wakeup runs once it returns */
+	eventfd_ctx_remove_wait_queue(v->eventfd, &v->wait, &cnt);
+	eventfd_ctx_put(v->eventfd);
+	kfree(v);
+}
+
+/* igate held; replaces any previous unmask eventfd */
+static int nvfio_pci_virqfd_enable(struct nvfio_pci_device *vdev, int fd)
+{
+	struct nvfio_pci_virqfd *v;
+	struct eventfd_ctx *ctx;
+	struct file *file;
+	__poll_t events;
+	int ret;
+
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(ctx)) {
+		ret = PTR_ERR(ctx);
+		goto out_fdput;
+	}
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v) {
+		eventfd_ctx_put(ctx);
+		ret = -ENOMEM;
+		goto out_fdput;
+	}
+	v->vdev = vdev;
+	v->eventfd = ctx;
+	init_waitqueue_func_entry(&v->wait, nvfio_pci_virqfd_wakeup);
+	init_poll_funcptr(&v->pt, nvfio_pci_virqfd_queue);
+
+	nvfio_pci_virqfd_disable(vdev);
+	vdev->unmask_virqfd = v;
+	events = vfs_poll(file, &v->pt);
+	/* already signalled before we listened: unmask now */
+	if (events & EPOLLIN)
+		nvfio_pci_virqfd_wakeup(&v->wait, 0, 0, poll_to_key(EPOLLIN));
+	ret = 0;
+out_fdput:
+	fput(file);
+	return ret;
 }
 
 /* The user toggled DisINTx in the virtual command register. */
@@ -145,14 +273,11 @@ void nvfio_pci_intx_set_virq_disabled(struct nvfio_pci_device *vdev,
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
 }
 
+/* Loopback trigger; igate held, so the trigger cannot change. */
 static void nvfio_pci_signal_intx(struct nvfio_pci_device *vdev)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&vdev->irqlock, flags);
-	if (nvfio_pci_is_intx(vdev) && vdev->ctx[0].trigger)
-		nvfio_eventfd_signal(vdev->ctx[0].trigger);
-	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	if (nvfio_pci_is_intx(vdev))
+		nvfio_pci_intx_signal(vdev);
 }
 
 /* Switch to INTx delivery; @trigger (may be NULL) is consumed on success. */
@@ -223,10 +348,13 @@ static void nvfio_pci_intx_set_trigger(struct nvfio_pci_device *vdev,
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	old = vdev->ctx[0].trigger;
-	vdev->ctx[0].trigger = trigger;
+	WRITE_ONCE(vdev->ctx[0].trigger, trigger);
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
-	if (old)
+	if (old) {
+		/* the handler signals without irqlock: let it finish */
+		synchronize_irq(vdev->pdev->irq);
 		eventfd_ctx_put(old);
+	}
 }
 
 static void nvfio_pci_intx_disable(struct nvfio_pci_device *vdev)
@@ -234,6 +362,7 @@ static void nvfio_pci_intx_disable(struct nvfio_pci_device *vdev)
 	struct nvfio_pci_irq_ctx *ctx = vdev->ctx;
 	unsigned long flags;
 
+	nvfio_pci_virqfd_disable(vdev);
 	free_irq(vdev->pdev->irq, vdev);
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
@@ -270,12 +399,14 @@ static int nvfio_pci_set_intx_unmask(struct nvfio_pci_device *vdev,
 	if (!nvfio_pci_is_intx(vdev) || start != 0 || count != 1)
 		return -EINVAL;
 
-	/*
-	 * TODO: unmask eventfds (irqfd resampling) are not implemented:
-	 * QEMU then falls back to unmasking through this ioctl.
-	 */
-	if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
-		return -EINVAL;
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+		s32 fd = *(const s32 *)data;
+
+		if (fd >= 0)
+			return nvfio_pci_virqfd_enable(vdev, fd);
+		nvfio_pci_virqfd_disable(vdev);
+		return 0;
+	}
 	if ((flags & VFIO_IRQ_SET_DATA_NONE) || *(const u8 *)data)
 		nvfio_pci_intx_unmask(vdev);
 	return 0;
@@ -368,6 +499,9 @@ static int nvfio_pci_msi_enable(struct nvfio_pci_device *vdev,
 		/* Like mainline: a short count tells how many are possible. */
 		return ret;
 	}
+
+	if (!msix)
+		vdev->msi_qmax = fls(nvec * 2 - 1) - 1;
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	vdev->ctx = ctx;

@@ -131,7 +131,7 @@ static ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
 
 		if (test_mem) {
 			down_read(&vdev->memory_lock);
-			if (!vdev->mem_enabled) {
+			if (!nvfio_pci_mem_usable(vdev)) {
 				up_read(&vdev->memory_lock);
 				return -EIO;
 			}
@@ -281,7 +281,7 @@ static vm_fault_t nvfio_pci_mmap_fault(struct vm_fault *vmf)
 	pfn = (pci_resource_start(vdev->pdev, bar) >> PAGE_SHIFT) + pgoff;
 
 	down_read(&vdev->memory_lock);
-	if (vdev->mem_enabled)
+	if (nvfio_pci_mem_usable(vdev))
 		ret = vmf_insert_pfn(vma, vmf->address, pfn);
 	up_read(&vdev->memory_lock);
 	return ret;

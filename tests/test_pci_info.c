@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Device, region and interrupt description of the PCI bus driver, and the
+ * SET_IRQS argument checks.
+ *
+ * pci_info_dump writes, per bench device, a text record of everything the
+ * description ioctls return (GET_INFO, GET_REGION_INFO of every index with
+ * its capability chain, GET_IRQ_INFO of every index) and the result
+ * (0 or errno) of a fixed list of VFIO_DEVICE_SET_IRQS calls, good and bad,
+ * to $NVFIO_OUT/artifacts/info/<mode>/<device>.txt; bench/check.sh diffs
+ * ours against mainline's ("pci-info-compare").
+ */
+#include "test_pci_util.h"
+#include "edu.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+
+struct rec {
+	char buf[32768];
+	size_t len;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct rec *r,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r->len += vsnprintf(r->buf + r->len, sizeof(r->buf) - r->len, fmt, ap);
+	va_end(ap);
+	if (r->len >= sizeof(r->buf))
+		FAIL("record overflow");
+}
+
+static const char *res(int ret)
+{
+	static char s[32];
+
+	if (ret >= 0)
+		snprintf(s, sizeof(s), "ok");
+	else
+		snprintf(s, sizeof(s), "%s", vu_errno_name(errno));
+	return s;
+}
+
+static void dump_caps(struct rec *r, const uint8_t *base, uint32_t off,
+		      uint32_t argsz)
+{
+	for (int n = 0; off && n < 16; n++) {
+		const struct vfio_info_cap_header *h =
+			(const void *)(base + off);
+
+		if (off + sizeof(*h) > argsz) {
+			put(r, "  cap at %u beyond argsz\n", off);
+			return;
+		}
+		put(r, "  cap id %u version %u", h->id, h->version);
+		if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
+			const struct vfio_region_info_cap_sparse_mmap *s =
+				(const void *)h;
+
+			for (uint32_t i = 0; i < s->nr_areas; i++)
+				put(r, " [0x%llx+0x%llx]",
+				    (unsigned long long)s->areas[i].offset,
+				    (unsigned long long)s->areas[i].size);
+		} else if (h->id == VFIO_REGION_INFO_CAP_TYPE) {
+			const struct vfio_region_info_cap_type *t =
+				(const void *)h;
+
+			put(r, " type %u subtype %u", t->type, t->subtype);
+		}
+		put(r, "\n");
+		off = h->next;
+	}
+}
+
+static void dump_regions(struct rec *r, int fd, uint32_t num)
+{
+	for (uint32_t i = 0; i < num + 2; i++) {
+		union {
+			struct vfio_region_info ri;
+			uint8_t raw[1024];
+		} u;
+		int ret;
+
+		/* first with the bare structure: argsz protocol */
+		memset(&u, 0, sizeof(u));
+		u.ri.argsz = sizeof(u.ri);
+		u.ri.index = i;
+		ret = ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &u.ri);
+		put(r, "region %u: %s", i, res(ret));
+		if (ret) {
+			put(r, "\n");
+			continue;
+		}
+		put(r, " flags 0x%x size 0x%llx offset 0x%llx argsz %u\n",
+		    u.ri.flags, (unsigned long long)u.ri.size,
+		    (unsigned long long)u.ri.offset, u.ri.argsz);
+		if (!(u.ri.flags & VFIO_REGION_INFO_FLAG_CAPS))
+			continue;
+		memset(&u, 0, sizeof(u));
+		u.ri.argsz = sizeof(u);
+		u.ri.index = i;
+		ret = ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &u.ri);
+		put(r, "  full: %s argsz %u cap_offset %u\n", res(ret),
+		    u.ri.argsz, u.ri.cap_offset);
+		if (!ret)
+			dump_caps(r, u.raw, u.ri.cap_offset, sizeof(u));
+	}
+}
+
+static int set_irqs(int fd, uint32_t flags, uint32_t index, uint32_t start,
+		    uint32_t count, const void *data, size_t dlen)
+{
+	uint8_t buf[sizeof(struct vfio_irq_set) + 256];
+	struct vfio_irq_set *s = (void *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	s->argsz = sizeof(*s) + dlen;
+	s->flags = flags;
+	s->index = index;
+	s->start = start;
+	s->count = count;
+	if (dlen)
+		memcpy(s->data, data, dlen);
+	return ioctl(fd, VFIO_DEVICE_SET_IRQS, s);
+}
+
+#define T_ (VFIO_IRQ_SET_ACTION_TRIGGER)
+#define M_ (VFIO_IRQ_SET_ACTION_MASK)
+#define U_ (VFIO_IRQ_SET_ACTION_UNMASK)
+#define DN (VFIO_IRQ_SET_DATA_NONE)
+#define DB (VFIO_IRQ_SET_DATA_BOOL)
+#define DE (VFIO_IRQ_SET_DATA_EVENTFD)
+
+static void dump_set_irqs(struct rec *r, int fd, uint32_t index)
+{
+	int32_t fds[4], m1[4] = {-1, -1, -1, -1};
+	uint8_t ones[4] = {1, 1, 1, 1};
+	static const struct {
+		uint32_t flags, start, count;
+		int data; /* 0 none, 1 bools, 2 eventfds, 3 -1s */
+	} calls[] = {
+		/* malformed */
+		{0, 0, 1, 0},
+		{DN | DB | T_, 0, 1, 1},
+		{DN | T_ | M_, 0, 1, 0},
+		{DN | T_ | 0x100, 0, 1, 0},
+		{DN | T_, 0, 1000, 0},
+		{DN | T_, 1000, 1, 0},
+		{DN | T_, 0xffffffff, 2, 0},
+		/* before anything is enabled */
+		{DN | T_, 0, 1, 0},
+		{DB | T_, 0, 1, 1},
+		{DN | M_, 0, 1, 0},
+		{DN | U_, 0, 1, 0},
+		{DE | M_, 0, 1, 2},
+		{DN | T_, 0, 0, 0},
+		/* enable vector 0, trigger, mask/unmask */
+		{DE | T_, 0, 1, 2},
+		{DN | T_, 0, 1, 0},
+		{DB | T_, 0, 1, 1},
+		{DN | M_, 0, 1, 0},
+		{DB | M_, 0, 1, 1},
+		{DN | U_, 0, 1, 0},
+		{DB | U_, 0, 1, 1},
+		{DE | U_, 0, 1, 2},
+		{DE | U_, 0, 1, 3},
+		{DE | M_, 0, 1, 2},
+		{DN | T_, 1, 1, 0},
+		/* more vectors, deassign, disable */
+		{DE | T_, 0, 2, 2},
+		{DE | T_, 1, 1, 3},
+		{DE | T_, 0, 1, 3},
+		{DB | T_, 0, 2, 1},
+		{DE | T_, 0, 0, 2},
+		{DN | T_, 0, 0, 0},
+		{DN | T_, 0, 0, 0},
+		{DE | T_, 0, 1, 3},
+		{DN | T_, 0, 0, 0},
+	};
+
+	for (int i = 0; i < 4; i++)
+		fds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		const void *data = NULL;
+		size_t dlen = 0;
+		int ret;
+
+		switch (calls[i].data) {
+		case 1:
+			data = ones;
+			dlen = calls[i].count < 4 ? calls[i].count : 4;
+			break;
+		case 2:
+			data = fds;
+			dlen = 4 * (calls[i].count < 4 ? calls[i].count : 4);
+			break;
+		case 3:
+			data = m1;
+			dlen = 4 * (calls[i].count < 4 ? calls[i].count : 4);
+			break;
+		}
+		ret = set_irqs(fd, calls[i].flags, index, calls[i].start,
+			       calls[i].count, data, dlen);
+		put(r, "  set_irqs flags 0x%x start %u count %u data %d: %s\n",
+		    calls[i].flags, calls[i].start, calls[i].count,
+		    calls[i].data, res(ret));
+	}
+	/* argsz too small for the data */
+	put(r, "  short argsz: %s\n",
+	    res(set_irqs(fd, DE | T_, index, 0, 1, NULL, 0)));
+	/* leave the index disabled */
+	set_irqs(fd, DN | T_, index, 0, 0, NULL, 0);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+}
+
+static void dump_irqs(struct rec *r, int fd, uint32_t num)
+{
+	for (uint32_t i = 0; i < num + 1; i++) {
+		struct vfio_irq_info ii = {.argsz = sizeof(ii), .index = i};
+		int ret = ioctl(fd, VFIO_DEVICE_GET_IRQ_INFO, &ii);
+
+		put(r, "irq %u: %s", i, res(ret));
+		if (!ret)
+			put(r, " flags 0x%x count %u", ii.flags, ii.count);
+		put(r, "\n");
+		if (!ret && i < num)
+			dump_set_irqs(r, fd, i);
+	}
+	{
+		struct vfio_irq_info ii = {.argsz = 8, .index = 0};
+
+		put(r, "irq info short argsz: %s\n",
+		    res(ioctl(fd, VFIO_DEVICE_GET_IRQ_INFO, &ii)));
+	}
+}
+
+TEST(pci_info_dump)
+{
+	static struct rec r;
+
+	for (unsigned int t = 0; t < pu_nbench; t++) {
+		struct vfio_device_info di = {.argsz = sizeof(di)};
+		char name[64];
+		struct vu_dev d;
+		int ret;
+
+		r.len = 0;
+		pu_open(&pu_bench[t], &d);
+		ret = ioctl(d.device, VFIO_DEVICE_GET_INFO, &di);
+		put(&r, "device %s: %s flags 0x%x regions %u irqs %u\n",
+		    pu_bench[t].name, res(ret), di.flags, di.num_regions,
+		    di.num_irqs);
+		dump_regions(&r, d.device, di.num_regions);
+		dump_irqs(&r, d.device, di.num_irqs);
+		snprintf(name, sizeof(name), "%s.txt", pu_bench[t].name);
+		pu_artifact("info", name, r.buf, r.len);
+		fputs(r.buf, stdout);
+		vu_dev_close(&d);
+		pu_release(d.bdf);
+	}
+}
+
+/* Wait up to @ms for @efd; true if it fired. */
+static bool fired(int efd, int ms)
+{
+	uint64_t n;
+	int r = vu_eventfd_wait(efd, ms, &n);
+
+	if (r < 0)
+		FAIL("%s", vu_last_error());
+	return r == 1;
+}
+
+/*
+ * Real INTx from the edu (MSI off: it asserts its pin while its interrupt
+ * status is non-zero): automasked on arrival, unmasked by ioctl and by
+ * eventfd, masked by ioctl.
+ */
+TEST(pci_intx_edu)
+{
+	struct vfio_region_info bar;
+	uint32_t one = 1;
+	int trig, unmask;
+	struct vu_dev d;
+
+	pu_open(&pu_bench[0], &d);
+	ASSERT_OK(vu_region_info(d.device, 0, &bar));
+	ASSERT_OK(vu_pci_command_set(d.device, PCI_COMMAND_MEMORY));
+	trig = vu_eventfd_new();
+	unmask = vu_eventfd_new();
+	ASSERT_OK(vu_irq_set_eventfds(d.device, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
+				      &trig));
+
+	/* raise: one signal, then masked while the line stays asserted */
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(fired(trig, 2000));
+	ASSERT_TRUE(!fired(trig, 200));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	/* still masked: a new assertion is not delivered */
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(!fired(trig, 200));
+	/* unmask by ioctl while asserted: signalled again at once */
+	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
+	ASSERT_TRUE(fired(trig, 2000));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
+	ASSERT_TRUE(!fired(trig, 100));
+
+	/* unmask by eventfd */
+	ASSERT_OK(set_irqs(d.device, DE | U_, 0, 0, 1, &unmask, 4));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(fired(trig, 2000));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(!fired(trig, 200));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	{
+		uint64_t v = 1;
+
+		ASSERT_EQ(8, write(unmask, &v, 8));
+	}
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(fired(trig, 2000));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+
+	/* mask by ioctl: nothing arrives; unmask: the pending one does */
+	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
+	ASSERT_OK(set_irqs(d.device, DN | M_, 0, 0, 1, NULL, 0));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(!fired(trig, 200));
+	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
+	ASSERT_TRUE(fired(trig, 2000));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+
+	ASSERT_OK(vu_irq_disable(d.device, VFIO_PCI_INTX_IRQ_INDEX));
+	close(trig);
+	close(unmask);
+	vu_dev_close(&d);
+}

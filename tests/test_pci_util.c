@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Helpers for the PCI bus driver tests; see test_pci_util.h. */
+#define _GNU_SOURCE
+#include "test_pci_util.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+
+#define SYSFS_PCI "/sys/bus/pci/devices"
+
+const struct pu_devtype pu_bench[] = {
+	{"edu", 0x1234, 0x11e8},
+	{"e1000e", 0x8086, 0x10d3},
+	{"nvme", 0x1b36, 0x0010},
+	{"virtio-net", 0x1af4, 0x1041},
+};
+const unsigned int pu_nbench = sizeof(pu_bench) / sizeof(pu_bench[0]);
+
+/* Devices claimed by this process, restored at exit. */
+struct claimed {
+	char bdf[VU_BDF_LEN];
+	char driver[64]; /* driver before, "" if none */
+	char override[64]; /* driver_override before, "" if none */
+	bool active;
+};
+static struct claimed claims[8];
+static bool atexit_set;
+
+static int wr(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static void rd(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = -1;
+
+	buf[0] = 0;
+	if (fd < 0)
+		return;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+}
+
+const char *pu_mode(void)
+{
+	const char *m = getenv("NVFIO_MODE");
+
+	return m && m[0] ? m : "ours";
+}
+
+void pu_find(const struct pu_devtype *t, char *bdf)
+{
+	const char *env = getenv("NVFIO_EDU");
+
+	if (!strcmp(t->name, "edu") && env && env[0]) {
+		snprintf(bdf, VU_BDF_LEN, "%s", env);
+		return;
+	}
+	if (vu_find_pci_device(t->vendor, t->device, bdf, VU_BDF_LEN))
+		SKIP("no %s on this machine", t->name);
+}
+
+static void restore(struct claimed *c)
+{
+	char path[PATH_MAX], cur[64];
+
+	if (!c->active)
+		return;
+	c->active = false;
+	vu_driver_name(c->bdf, cur, sizeof(cur));
+	if (cur[0] && strcmp(cur, c->driver)) {
+		snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver/unbind",
+			 c->bdf);
+		wr(path, c->bdf);
+	}
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", c->bdf);
+	wr(path, c->override[0] ? c->override : "\n");
+	if (c->driver[0]) {
+		vu_driver_name(c->bdf, cur, sizeof(cur));
+		if (!cur[0]) {
+			snprintf(path, sizeof(path),
+				 "/sys/bus/pci/drivers/%s/bind", c->driver);
+			wr(path, c->bdf);
+		}
+	}
+}
+
+static void restore_all(void)
+{
+	for (unsigned int i = 0; i < sizeof(claims) / sizeof(claims[0]); i++)
+		restore(&claims[i]);
+}
+
+void pu_claim(const char *bdf)
+{
+	struct claimed *c = NULL;
+	char path[PATH_MAX];
+
+	for (unsigned int i = 0; i < sizeof(claims) / sizeof(claims[0]); i++)
+		if (!claims[i].active) {
+			c = &claims[i];
+			break;
+		}
+	if (!c)
+		FAIL("too many claimed devices");
+	snprintf(c->bdf, sizeof(c->bdf), "%s", bdf);
+	if (vu_driver_name(bdf, c->driver, sizeof(c->driver)))
+		FAIL("%s", vu_last_error());
+	if (!strcmp(c->driver, "vfio-pci"))
+		return; /* the bench bound it: nothing to restore */
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", bdf);
+	rd(path, c->override, sizeof(c->override));
+	if (!strcmp(c->override, "(null)"))
+		c->override[0] = 0;
+	c->active = true;
+	if (!atexit_set) {
+		atexit(restore_all);
+		atexit_set = true;
+	}
+	if (vu_bind_driver(bdf, "vfio-pci"))
+		FAIL("binding %s to vfio-pci: %s", bdf, vu_last_error());
+}
+
+void pu_release(const char *bdf)
+{
+	for (unsigned int i = 0; i < sizeof(claims) / sizeof(claims[0]); i++)
+		if (claims[i].active && !strcmp(claims[i].bdf, bdf))
+			restore(&claims[i]);
+}
+
+void pu_open(const struct pu_devtype *t, struct vu_dev *d)
+{
+	char bdf[VU_BDF_LEN];
+
+	pu_find(t, bdf);
+	pu_claim(bdf);
+	if (vu_dev_open(d, bdf, VU_STAGE_DEVICE))
+		FAIL("opening %s (%s): %s", t->name, bdf, vu_last_error());
+}
+
+size_t pu_config_dump(int device, uint8_t *buf, size_t len)
+{
+	struct vfio_region_info ri;
+
+	if (vu_region_info(device, VFIO_PCI_CONFIG_REGION_INDEX, &ri))
+		FAIL("%s", vu_last_error());
+	if (ri.size > len)
+		FAIL("config region of %llu bytes",
+		     (unsigned long long)ri.size);
+	/* dword reads, like a guest's config cycles */
+	for (size_t off = 0; off < ri.size; off += 4)
+		if (vu_region_read(device, &ri, off, buf + off, 4))
+			FAIL("%s", vu_last_error());
+	return ri.size;
+}
+
+uint32_t pu_cfg_read(int device, unsigned int off, unsigned int len)
+{
+	uint32_t v = 0;
+
+	if (vu_config_read(device, off, &v, len))
+		FAIL("%s", vu_last_error());
+	return v;
+}
+
+void pu_cfg_write(int device, unsigned int off, unsigned int len, uint32_t val)
+{
+	if (vu_config_write(device, off, &val, len))
+		FAIL("%s", vu_last_error());
+}
+
+unsigned int pu_find_cap(int device, uint8_t id)
+{
+	unsigned int pos, n = 0;
+
+	if (!(pu_cfg_read(device, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;
+	pos = pu_cfg_read(device, PCI_CAPABILITY_LIST, 1) & ~3;
+	while (pos && n++ < 48) {
+		if (pu_cfg_read(device, pos, 1) == id)
+			return pos;
+		pos = pu_cfg_read(device, pos + 1, 1) & ~3;
+	}
+	return 0;
+}
+
+void pu_artifact(const char *sub, const char *name, const void *buf, size_t len)
+{
+	const char *out = getenv("NVFIO_OUT");
+	char dir[PATH_MAX], path[PATH_MAX + 64], cmd[PATH_MAX + 16];
+	FILE *f;
+
+	if (!out || !out[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s/artifacts/%s/%s", out, sub, pu_mode());
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+	if (system(cmd))
+		FAIL("cannot create %s", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
+		FAIL("cannot write %s", path);
+}

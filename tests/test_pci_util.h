@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers for the PCI bus driver tests (tests/test_pci_*.c): the bench's
+ * devices by name, binding them to vfio-pci for the duration of a test and
+ * putting them back exactly as the bench left them (also when the test
+ * fails: an atexit handler restores every device claimed).
+ */
+#ifndef NVFIO_TEST_PCI_UTIL_H
+#define NVFIO_TEST_PCI_UTIL_H
+
+#include "harness.h"
+
+/* A bench device: short name (used in artifact file names) and ids. */
+struct pu_devtype {
+	const char *name;
+	uint16_t vendor, device;
+};
+
+/* edu (root bus), e1000e, nvme, virtio-net. */
+extern const struct pu_devtype pu_bench[];
+extern const unsigned int pu_nbench;
+
+/*
+ * Find the bench device @t (for edu: the root-bus one, $NVFIO_EDU) and
+ * write its BDF to @bdf.  Skips the test if the device is missing.
+ */
+void pu_find(const struct pu_devtype *t, char *bdf);
+
+/*
+ * Bind @bdf to vfio-pci (driver_override) and remember how it was, so
+ * that pu_release()/exit puts back its driver and driver_override.
+ * A device already on vfio-pci (the edu) is left alone.
+ */
+void pu_claim(const char *bdf);
+void pu_release(const char *bdf);
+
+/* pu_find + pu_claim + vu_dev_open(VU_STAGE_DEVICE), failing on error. */
+void pu_open(const struct pu_devtype *t, struct vu_dev *d);
+
+/* Whole config space through the region; returns its size. */
+size_t pu_config_dump(int device, uint8_t *buf, size_t len);
+
+/* Config accessors that fail the test on error. */
+uint32_t pu_cfg_read(int device, unsigned int off, unsigned int len);
+void pu_cfg_write(int device, unsigned int off, unsigned int len, uint32_t val);
+
+/* Offset of standard capability @id (0 if absent), via the region. */
+unsigned int pu_find_cap(int device, uint8_t id);
+
+/* $NVFIO_MODE, "ours" by default. */
+const char *pu_mode(void);
+
+/* Write @len bytes to $NVFIO_OUT/artifacts/<sub>/<mode>/<name>; no-op
+ * without NVFIO_OUT.  Fails the test on I/O errors. */
+void pu_artifact(const char *sub, const char *name, const void *buf,
+		 size_t len);
+
+#endif
