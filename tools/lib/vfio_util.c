@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 #include <linux/pci_regs.h>
 
 #define SYSFS_PCI "/sys/bus/pci/devices"
@@ -572,4 +573,92 @@ uint64_t vu_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- modules and this process ---- */
+
+int vu_module_refcnt(const char *name)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	return atoi(buf);
+}
+
+long vu_locked_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return fail("open /proc/self/status");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	if (kb < 0) {
+		errno = ENOENT;
+		return fail("no VmLck in /proc/self/status");
+	}
+	return kb;
+}
+
+/* ---- KVM and its KVM-VFIO device ---- */
+
+int vu_kvm_open(void)
+{
+	int fd;
+
+	if (access("/dev/kvm", F_OK) &&
+	    system("modprobe -q kvm_amd 2>/dev/null || "
+		   "modprobe -q kvm_intel 2>/dev/null") == -1)
+		return fail("running modprobe");
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fail("open /dev/kvm (no kvm_amd/kvm_intel?)");
+	return fd;
+}
+
+int vu_kvm_create_vm(int kvm)
+{
+	int fd = ioctl(kvm, KVM_CREATE_VM, 0);
+
+	return fd < 0 ? fail("KVM_CREATE_VM") : fd;
+}
+
+int vu_kvm_create_vfio(int vm)
+{
+	struct kvm_create_device cd = {.type = KVM_DEV_TYPE_VFIO};
+
+	if (ioctl(vm, KVM_CREATE_DEVICE, &cd))
+		return fail("KVM_CREATE_DEVICE(KVM_DEV_TYPE_VFIO)");
+	return cd.fd;
+}
+
+int vu_kvm_dev_set_fd(int dev, uint32_t group, uint64_t attr, int32_t fd)
+{
+	struct kvm_device_attr a = {
+		.group = group,
+		.attr = attr,
+		.addr = (uint64_t)(uintptr_t)&fd,
+	};
+
+	if (ioctl(dev, KVM_SET_DEVICE_ATTR, &a))
+		return fail("KVM_SET_DEVICE_ATTR(%u, %llu, fd %d)", group,
+			    (unsigned long long)attr, fd);
+	return 0;
+}
+
+int vu_kvm_dev_has(int dev, uint32_t group, uint64_t attr)
+{
+	struct kvm_device_attr a = {.group = group, .attr = attr};
+
+	if (ioctl(dev, KVM_HAS_DEVICE_ATTR, &a))
+		return fail("KVM_HAS_DEVICE_ATTR(%u, %llu)", group,
+			    (unsigned long long)attr);
+	return 0;
 }

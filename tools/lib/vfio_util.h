@@ -105,4 +105,22 @@ int vu_eventfd_wait(int efd, int timeout_ms, uint64_t *count);
 /* Monotonic milliseconds. */
 uint64_t vu_now_ms(void);
 
+/* ---- modules and this process ---- */
+/* /sys/module/<name>/refcnt; -1 with errno ENOENT if not loaded. */
+int vu_module_refcnt(const char *name);
+/* Locked memory of this process (VmLck of /proc/self/status) in kB. */
+long vu_locked_kb(void);
+
+/* ---- KVM and its KVM-VFIO device ---- */
+/* Open /dev/kvm, first loading kvm_amd (or kvm_intel) if it is missing. */
+int vu_kvm_open(void);
+/* KVM_CREATE_VM (default type) on a /dev/kvm fd; returns the VM fd. */
+int vu_kvm_create_vm(int kvm);
+/* KVM_CREATE_DEVICE(KVM_DEV_TYPE_VFIO) on a VM fd; returns its fd. */
+int vu_kvm_create_vfio(int vm);
+/* KVM_SET_DEVICE_ATTR(group, attr) with addr pointing to the int32 fd. */
+int vu_kvm_dev_set_fd(int dev, uint32_t group, uint64_t attr, int32_t fd);
+/* KVM_HAS_DEVICE_ATTR(group, attr). */
+int vu_kvm_dev_has(int dev, uint32_t group, uint64_t attr);
+
 #endif
