@@ -7,14 +7,19 @@
 # speed-up (for the latency row: mainline's latency over ours), so above 1
 # means ours is faster. The table is also saved to build/bench/results.md.
 #
-# Environment: NVFIO_BENCH_RUNS (runs per figure, medians; default 5),
-# NVFIO_BENCH_MODES (default "ours mainline"), NVFIO_GUEST_TIMEOUT (default
-# 1800), NVFIO_ACCEL (see run-guest.sh).
+# Environment: NVFIO_BENCH (the binary, default build/bin/nvfio-bench; the
+# guest must see it at the same path), NVFIO_BENCH_RUNS (runs per figure,
+# medians; default 5),
+# NVFIO_BENCH_MODES (default "ours mainline"), NVFIO_BENCH_ARGS (more
+# nvfio-bench options: "-c CASES" runs a subset, e.g. "-c 4k-pages,latency";
+# "-v" logs every run and each buffer's physical contiguity to
+# bench-MODE.log), NVFIO_GUEST_TIMEOUT (default 1800), NVFIO_ACCEL (see
+# run-guest.sh).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 t_start=$(now)
-BENCH=$REPO/build/bin/nvfio-bench
+BENCH=${NVFIO_BENCH:-$REPO/build/bin/nvfio-bench}
 [ -x "$BENCH" ] || die "$BENCH does not exist: build it first (make tools)"
 mkdir -p "$GUEST_BUILD/runs" "$BUILD/bench"
 out=$(mktemp -d "$GUEST_BUILD/runs/bench.XXXXXX")
@@ -23,6 +28,7 @@ shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 	echo "# written by bench/bench.sh"
 	echo "export NVFIO_REPO=$(shq "$REPO") NVFIO_BENCH=$(shq "$BENCH")"
 	echo "export NVFIO_BENCH_RUNS=$(shq "${NVFIO_BENCH_RUNS:-5}") NVFIO_BENCH_MODES=$(shq "${NVFIO_BENCH_MODES:-ours mainline}")"
+	echo "export NVFIO_BENCH_ARGS=$(shq "${NVFIO_BENCH_ARGS:-}")"
 	echo 'exec /bin/bash "$NVFIO_REPO/bench/guest/run-bench.sh"'
 } >"$out/cmd"
 

@@ -11,7 +11,8 @@
 # Memory set-up: THP "madvise" (the THP kind asks with MADV_HUGEPAGE, the
 # 4 KiB kind refuses with MADV_NOHUGEPAGE) and 160 hugetlb pages of 2 MiB.
 # Environment: NVFIO_REPO, NVFIO_OUT (required); NVFIO_BENCH (binary,
-# default build/bin/nvfio-bench); NVFIO_BENCH_RUNS (runs per figure).
+# default build/bin/nvfio-bench); NVFIO_BENCH_RUNS (runs per figure);
+# NVFIO_BENCH_ARGS (more nvfio-bench options, e.g. "-v -c 4k-pages,latency").
 set -u
 export NVFIO_MODE=${NVFIO_MODE:-ours}
 . "$(dirname "$0")/lib.sh"
@@ -45,7 +46,8 @@ for MODE in ${NVFIO_BENCH_MODES:-ours mainline}; do
 	else
 		say "$MODE: edu $EDU bound to vfio-pci; running ${BENCH##*/}"
 		export NVFIO_EDU=$EDU
-		bounded 1200 timeout -k 5 1100 "$BENCH" -r "$RUNS" \
+		# shellcheck disable=SC2086 # NVFIO_BENCH_ARGS is a word list
+		bounded 1200 timeout -k 5 1100 "$BENCH" -r "$RUNS" ${NVFIO_BENCH_ARGS:-} \
 			</dev/null >"$OUT/bench-$MODE.tsv" 2>"$OUT/bench-$MODE.log"
 		rc=$?
 		[ $rc -eq 0 ] || fail "$MODE: ${BENCH##*/} exited with status $rc"

@@ -87,7 +87,9 @@ void type1_dma_settled(struct type1_container *c)
 {
 	lockdep_assert_held(&c->dma_lock);
 	WRITE_ONCE(c->dma_gen, c->dma_gen + 1);
-	wake_up_all(&c->dma_wq);
+	/* Orders the store above before looking for sleepers (wait_event()). */
+	if (wq_has_sleeper(&c->dma_wq))
+		wake_up_all(&c->dma_wq);
 }
 
 /*

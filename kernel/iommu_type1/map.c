@@ -44,20 +44,28 @@ static int type1_record_run(struct type1_dma *dma, unsigned long pfn,
 			return 0;
 		}
 	}
-	if (!ch || ch->nr == ch->cap) {
+	if (!ch) {
+		/* The first chunk is the mapping's own. */
+		ch = &dma->inline_chunk;
+		ch->next = NULL;
+		ch->nr = 0;
+		ch->cap = TYPE1_INLINE_RUNS;
+		ch->run = dma->inline_run;
+		dma->runs = ch;
+		dma->runs_tail = ch;
+	} else if (ch->nr == ch->cap) {
 		/* Room for as many runs as the rest of the mapping can need. */
 		left = (dma->size >> PAGE_SHIFT) - dma->run_pages;
 		cap = min_t(unsigned long, left, TYPE1_RUNS_PER_CHUNK);
-		ch = kmalloc(struct_size(ch, run, cap), GFP_KERNEL_ACCOUNT);
+		ch = kmalloc(sizeof(*ch) + cap * sizeof(struct type1_run),
+			     GFP_KERNEL_ACCOUNT);
 		if (!ch)
 			return -ENOMEM;
 		ch->next = NULL;
 		ch->nr = 0;
 		ch->cap = cap;
-		if (dma->runs_tail)
-			dma->runs_tail->next = ch;
-		else
-			dma->runs = ch;
+		ch->run = (struct type1_run *)(ch + 1);
+		dma->runs_tail->next = ch;
 		dma->runs_tail = ch;
 	}
 	ch->run[ch->nr].pfn = pfn;

@@ -16,9 +16,10 @@
  * address space is gone (mm_users reached zero), as locked_vm is then moot.
  *
  * Locking: the caller owns the mapping (it is busy, or topo_lock is held
- * for write), which covers locked_pages.  Pinning takes the mm's mmap_lock
- * for read, charging takes it for write (account_locked_vm()); neither is
- * held on return.  Whoever pins holds an mm_users reference on dma->mm.
+ * for write), which covers locked_pages.  Charging takes the mm's mmap_lock
+ * for write; pinning another mm's pages keeps it, downgraded to read;
+ * refunds take it for write (account_locked_vm()).  It is not held on
+ * return.  Whoever pins holds an mm_users reference on dma->mm.
  */
 #include <linux/capability.h>
 #include <linux/mm.h>
@@ -38,26 +39,35 @@ void type1_pages_init(struct type1_pages *p, unsigned long npages)
 	p->nr = 0;
 	p->pos = 0;
 	p->pages = NULL;
-	if (!type1_disable_hugepages && cap > 1)
+	if (type1_disable_hugepages)
+		cap = 1;
+	if (cap > TYPE1_PAGES_ONSTACK)
 		p->pages = kvmalloc_array(cap, sizeof(*p->pages), GFP_KERNEL);
 	if (p->pages) {
 		p->cap = cap;
 	} else {
-		p->pages = &p->one;
-		p->cap = 1;
+		p->pages = p->small;
+		p->cap = min_t(unsigned long, cap, TYPE1_PAGES_ONSTACK);
 	}
 }
 
 void type1_pages_fini(struct type1_pages *p, struct type1_dma *dma)
 {
 	type1_pages_release(p, dma);
-	if (p->pages != &p->one)
+	if (p->pages != p->small)
 		kvfree(p->pages);
 }
 
 bool type1_page_counts(struct page *page)
 {
 	return !PageReserved(page);
+}
+
+static void type1_warn_memlock(void)
+{
+	pr_warn_ratelimited(
+		"nvfio_iommu_type1: %s[%d]: RLIMIT_MEMLOCK (%lu bytes) exceeded\n",
+		current->comm, task_pid_nr(current), rlimit(RLIMIT_MEMLOCK));
 }
 
 int type1_account(struct mm_struct *mm, unsigned long npages)
@@ -69,10 +79,7 @@ int type1_account(struct mm_struct *mm, unsigned long npages)
 	/* Checks current's RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK. */
 	ret = account_locked_vm(mm, npages, true);
 	if (ret == -ENOMEM)
-		pr_warn_ratelimited(
-			"nvfio_iommu_type1: %s[%d]: RLIMIT_MEMLOCK (%lu bytes) exceeded\n",
-			current->comm, task_pid_nr(current),
-			rlimit(RLIMIT_MEMLOCK));
+		type1_warn_memlock();
 	return ret;
 }
 
@@ -83,7 +90,10 @@ void type1_unaccount(struct type1_dma *dma, unsigned long npages)
 	if (WARN_ON_ONCE(npages > dma->locked_pages))
 		npages = dma->locked_pages;
 	dma->locked_pages -= npages;
-	if (mmget_not_zero(dma->mm)) {
+	if (dma->mm == current->mm) {
+		/* The caller's own address space is alive. */
+		account_locked_vm(dma->mm, npages, false);
+	} else if (mmget_not_zero(dma->mm)) {
 		account_locked_vm(dma->mm, npages, false);
 		mmput(dma->mm);
 	}
@@ -93,13 +103,24 @@ void type1_unaccount(struct type1_dma *dma, unsigned long npages)
  * Pin up to @npages pages of dma->mm from @vaddr into @p, which must be
  * empty, and charge them.  Return: the number pinned (at least 1) or a
  * negative errno, in which case nothing stays pinned or charged.
+ *
+ * The charge is taken first, for every page asked for, in the one
+ * mmap_lock hold of the batch: pages of the caller's own mm are then
+ * pinned with pin_user_pages_fast() (lockless page table walk; it takes
+ * mmap_lock itself only for pages it must fault in or migrate), those of
+ * another mm (replay at attach) under the same hold downgraded to read.
+ * What was charged but not pinned, or pinned but not counted (reserved
+ * pages), is refunded afterwards, which is rare.  If the up-front charge does
+ * not fit the limit, the pages are pinned first and charged exactly, as a batch
+ * with reserved pages may still fit.
  */
 long type1_pin(struct type1_dma *dma, unsigned long vaddr, unsigned long npages,
 	       struct type1_pages *p)
 {
 	struct mm_struct *mm = dma->mm;
 	unsigned int flags = FOLL_LONGTERM;
-	unsigned long counted = 0;
+	unsigned long counted = 0, charged = 0;
+	bool bypass = capable(CAP_IPC_LOCK);
 	int locked = 1;
 	long ret, i;
 	int err;
@@ -110,22 +131,41 @@ long type1_pin(struct type1_dma *dma, unsigned long vaddr, unsigned long npages,
 		flags |= FOLL_WRITE;
 	npages = min_t(unsigned long, npages, p->cap);
 
-	if (mmap_read_lock_killable(mm))
+	if (mmap_write_lock_killable(mm))
 		return -EINTR;
-	ret = nvfio_pin_user_pages_remote(mm, vaddr, npages, flags, p->pages,
-					  &locked);
-	if (locked)
-		mmap_read_unlock(mm);
-	if (ret <= 0)
+	if (!__account_locked_vm(mm, npages, true, current, bypass))
+		charged = npages;
+	if (mm == current->mm) {
+		/* Our own pages: lockless walk, slow path only if needed */
+		mmap_write_unlock(mm);
+		ret = pin_user_pages_fast(vaddr, npages, flags, p->pages);
+	} else {
+		mmap_write_downgrade(mm);
+		ret = nvfio_pin_user_pages_remote(mm, vaddr, npages, flags,
+						  p->pages, &locked);
+		if (locked)
+			mmap_read_unlock(mm);
+	}
+	if (ret <= 0) {
+		if (charged)
+			account_locked_vm(mm, charged, false);
 		return ret ? ret : -EFAULT;
+	}
 
 	for (i = 0; i < ret; i++)
 		if (type1_page_counts(p->pages[i]))
 			counted++;
-	err = type1_account(mm, counted);
-	if (err) {
-		unpin_user_pages(p->pages, ret);
-		return err;
+	if (charged > counted) {
+		account_locked_vm(mm, charged - counted, false);
+	} else if (charged < counted) {
+		/* Only when nothing was charged up front. */
+		err = account_locked_vm(mm, counted, true);
+		if (err) {
+			if (err == -ENOMEM)
+				type1_warn_memlock();
+			unpin_user_pages(p->pages, ret);
+			return err;
+		}
 	}
 	dma->locked_pages += counted;
 	p->nr = ret;

@@ -32,8 +32,11 @@
  *	mapping is DMA_LIVE) its mm and locked_pages.  Held only for tree
  *	lookups and state changes, never across pinning, IOMMU writes or
  *	user copies, so that threads mapping disjoint ranges run in
- *	parallel.  The one exception is VFIO_DMA_MAP_FLAG_VADDR moving a
- *	locked_vm charge to a new mm, which takes mmap_lock inside it.
+ *	parallel.  Two exceptions take mmap_lock inside it:
+ *	VFIO_DMA_MAP_FLAG_VADDR moving a locked_vm charge to a new mm, and
+ *	an UNMAP whose only victim is small (unmap.c), which tears it down
+ *	(IOMMU unmap, unpin, refund) and erases it within one hold rather
+ *	than making it busy.
  *
  *   mmap_lock of a mapping's mm (pin.c: pinning, locked_vm accounting)
  *	Innermost; nothing here takes another lock under it.
@@ -49,7 +52,8 @@
  *
  * Fields of a type1_dma that are not covered by dma_lock (iova, size,
  * prot, mapped, locked_pages, runs) are written only by the one thread that
- *owns the mapping while it is busy, or under topo_lock held for write.
+ * owns the mapping while it is busy, under topo_lock held for write, or
+ * (the small UNMAP above) under dma_lock by the thread erasing it.
  */
 #ifndef NVFIO_TYPE1_H
 #define NVFIO_TYPE1_H
@@ -118,8 +122,9 @@ enum type1_dma_state {
  * physically contiguous pages, each written into every domain with one
  * iommu_map().  Teardown unmaps each chunk's IOVA span from every domain
  * with one IOTLB sync and unpins its runs, without asking the IOMMU page
- * tables where the pages were.  Chunks are sized to what the mapping can
- * still need, so a one-page mapping costs one small allocation.
+ * tables where the pages were.  The first chunk lives inside the mapping
+ * (TYPE1_INLINE_RUNS runs), so a small mapping allocates nothing for its
+ * record; further chunks are sized to what the mapping can still need.
  */
 struct type1_run {
 	unsigned long pfn;
@@ -130,9 +135,10 @@ struct type1_run_chunk {
 	struct type1_run_chunk *next;
 	unsigned int nr; /* runs used */
 	unsigned int cap; /* room in run[] */
-	struct type1_run run[];
+	struct type1_run *run; /* follows the header, or type1_dma.inline_run */
 };
 
+#define TYPE1_INLINE_RUNS 8
 #define TYPE1_RUNS_PER_CHUNK                                                   \
 	((PAGE_SIZE - sizeof(struct type1_run_chunk)) /                        \
 	 sizeof(struct type1_run))
@@ -151,6 +157,8 @@ struct type1_dma {
 	unsigned long locked_pages; /* charged to mm->locked_vm */
 	struct type1_run_chunk *runs, *runs_tail; /* what is mapped */
 	unsigned long run_pages; /* pages in runs */
+	struct type1_run_chunk inline_chunk; /* first of runs, never freed */
+	struct type1_run inline_run[TYPE1_INLINE_RUNS];
 };
 
 static inline dma_addr_t type1_dma_last(const struct type1_dma *dma)
@@ -175,9 +183,11 @@ void type1_dma_wait_settled(struct type1_container *c);
 void type1_dma_settled(struct type1_container *c);
 
 /* pin.c: user pages and locked_vm */
+#define TYPE1_PAGES_ONSTACK 16
 struct type1_pages {
 	struct page **pages; /* pinned, not yet handed on */
-	struct page *one; /* fallback storage for one page */
+	/* Storage for small maps, and the fallback if allocation fails. */
+	struct page *small[TYPE1_PAGES_ONSTACK];
 	unsigned int cap; /* room in @pages */
 	unsigned int nr; /* pinned pages held */
 	unsigned int pos; /* first page not yet consumed */

@@ -20,13 +20,19 @@
  * Locking (see type1.h): the ioctl holds topo_lock for read.  Under
  * dma_lock the victims are chosen and set DMA_UNMAPPING; they are torn down
  * unlocked and erased under dma_lock again.  A range touching a busy
- * mapping waits for it to settle first.
+ * mapping waits for it to settle first.  A lone victim of at most
+ * TYPE1_UNMAP_LOCKED_MAX bytes is instead torn down and erased within the
+ * one dma_lock hold, as mainline does for every unmap: its teardown is
+ * short, and a second lock round trip is a good part of its cost.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "nvfio.h"
 #include "type1.h"
+
+/* Largest mapping an UNMAP tears down without dropping dma_lock. */
+#define TYPE1_UNMAP_LOCKED_MAX (64UL << 10)
 
 /* Remove [@iova, @iova + @len) from every domain, IOTLBs flushed. */
 static void type1_unmap_span(struct type1_container *c, dma_addr_t iova,
@@ -71,7 +77,8 @@ void type1_unmap_unpin(struct type1_container *c, struct type1_dma *dma)
 						     ch->run[i].npages);
 		iova += span;
 		next = ch->next;
-		kfree(ch);
+		if (ch != &dma->inline_chunk)
+			kfree(ch);
 		cond_resched();
 	}
 	dma->runs = NULL;
@@ -206,7 +213,7 @@ static int type1_do_unmap(struct type1_container *c,
 	bool all = unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL;
 	size_t pgsize = type1_min_pgsize(c);
 	dma_addr_t iova = unmap->iova, last;
-	struct type1_dma *dma, *first;
+	struct type1_dma *dma, *first, *next;
 	LIST_HEAD(victims);
 	u64 unmapped = 0;
 	u64 *buf = NULL;
@@ -253,6 +260,23 @@ static int type1_do_unmap(struct type1_container *c,
 	if (unmap->flags & VFIO_DMA_UNMAP_FLAG_VADDR) {
 		ret = type1_invalidate_vaddr(c, first, iova, last, &unmapped);
 		goto out_unlock;
+	}
+
+	/*
+	 * The common case, one small mapping and no bitmap, is torn down
+	 * under this one dma_lock hold: bounded work, and cheaper than
+	 * making it busy and taking the lock again to erase it.
+	 */
+	next = first ? type1_dma_next(first) : NULL;
+	if (first && !bitmap && first->size <= TYPE1_UNMAP_LOCKED_MAX &&
+	    (c->v2 || first->iova >= iova) && (!next || next->iova > last)) {
+		type1_unmap_unpin(c, first);
+		type1_dma_unlink(c, first);
+		mutex_unlock(&c->dma_lock);
+		unmapped = first->size;
+		WARN_ON_ONCE(first->locked_pages);
+		type1_dma_free(first);
+		goto out;
 	}
 
 	for (dma = first; dma && dma->iova <= last; dma = type1_dma_next(dma)) {

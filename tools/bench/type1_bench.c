@@ -4,12 +4,19 @@
  * whichever VFIO stack is loaded (bench/guest/run-bench.sh runs it once per
  * stack in one boot).
  *
- *   nvfio-bench [-r RUNS] [BDF]      (BDF defaults to $NVFIO_EDU)
+ *   nvfio-bench [-r RUNS] [-c CASES] [-v] [BDF]   (BDF defaults to $NVFIO_EDU)
+ *
+ *   -c CASES  comma-separated cases to run (default: all): KIND/SIZE (e.g.
+ *             4k-pages/256M), KIND (all its sizes), "latency", "threads"
+ *   -v        also print every run's figures, and how many physically
+ *             contiguous runs each buffer has (from /proc/self/pagemap; it
+ *             decides how many IOMMU writes a map takes), to stderr
  *
  * Measures, with medians of RUNS runs (default 5):
  *   map/unmap   throughput (GiB/s) of VFIO_IOMMU_MAP_DMA / UNMAP_DMA of one
  *               prefaulted buffer of 4 KiB, 64 KiB, 2 MiB, 64 MiB, 256 MiB,
- *               for three kinds of memory: 4 KiB pages (MADV_NOHUGEPAGE),
+ *               for three kinds of memory: 4 KiB pages (MADV_NOHUGEPAGE,
+ *               faulted top-down, so each page is its own physical run),
  *               THP (MADV_HUGEPAGE, 2 MiB aligned) and 2 MiB hugetlb
  *   latency     of one 4 KiB map+unmap pair (us; median of all pairs)
  *   threads     aggregate map rate (GiB/s) of one thread mapping 2 x 64 MiB
@@ -49,6 +56,83 @@ static const char *const kind_name[K_NR] = {"4k-pages", "thp", "hugetlb"};
 
 static int runs = 5;
 static int container;
+static const char *cases; /* -c */
+static bool verbose; /* -v */
+
+/* Whether -c selects the case @name ("kind/size", "latency", ...). */
+static bool selected(const char *name)
+{
+	const char *p = cases;
+
+	if (!p)
+		return true;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n && !strncmp(p, name, n) &&
+		    (name[n] == '\0' || name[n] == '/'))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+static const char *size_name(uint64_t size)
+{
+	static char buf[32];
+
+	if (size >= SZ_1M)
+		snprintf(buf, sizeof(buf), "%lluM",
+			 (unsigned long long)(size / SZ_1M));
+	else
+		snprintf(buf, sizeof(buf), "%lluK",
+			 (unsigned long long)(size / 1024));
+	return buf;
+}
+
+/* Physically contiguous runs of 4 KiB pages in [@p, @p + @size); -1: unknown.
+ */
+static long phys_runs(const void *p, uint64_t size)
+{
+	uint64_t n = size / SZ_4K, prev = 0, e;
+	long nruns = 0;
+	FILE *f = fopen("/proc/self/pagemap", "r");
+
+	if (!f)
+		return -1;
+	if (fseeko(f, (off_t)((uintptr_t)p / SZ_4K * 8), SEEK_SET)) {
+		fclose(f);
+		return -1;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t pfn;
+
+		if (fread(&e, sizeof(e), 1, f) != 1) {
+			nruns = -1;
+			break;
+		}
+		pfn = e & ((1ULL << 55) - 1);
+		if (!(e >> 63) || !pfn) { /* not present, or PFNs hidden */
+			nruns = -1;
+			break;
+		}
+		if (!i || pfn != prev + 1)
+			nruns++;
+		prev = pfn;
+	}
+	fclose(f);
+	return nruns;
+}
+
+static void print_runs(const char *what, const double *v)
+{
+	if (!verbose)
+		return;
+	fprintf(stderr, "nvfio-bench: %s runs:", what);
+	for (int r = 0; r < runs; r++)
+		fprintf(stderr, " %.3f", v[r]);
+	fprintf(stderr, "\n");
+}
 
 static double now_s(void)
 {
@@ -99,7 +183,19 @@ static void *alloc_kind(enum kind k, size_t size)
 	a = (uint8_t *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
 	if (madvise(a, len, k == K_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
 		die("madvise");
-	memset(a, 1, len);
+	if (k == K_THP) {
+		memset(a, 1, len);
+		return a;
+	}
+	/*
+	 * Fault 4 KiB pages in from the top down: the page allocator tends to
+	 * hand out ascending addresses, so a buffer faulted bottom-up is
+	 * sometimes physically contiguous and sometimes not, which changes
+	 * how many IOMMU writes a map takes from one process (stack) to the
+	 * next.  Top-down makes every page its own physical run.
+	 */
+	for (size_t off = len; off; off -= SZ_4K)
+		a[off - SZ_4K] = 1;
 	return a;
 }
 
@@ -146,6 +242,11 @@ static void bench_throughput(enum kind k, uint64_t size)
 	int iters = iters_for(size), r, i;
 	void *buf = alloc_kind(k, size);
 
+	if (verbose)
+		fprintf(stderr,
+			"nvfio-bench: %s %llu: %ld physically contiguous runs\n",
+			kind_name[k], (unsigned long long)size,
+			phys_runs(buf, size));
 	/* One untimed round to warm caches and page tables. */
 	map1(buf, IOVA_BASE, size);
 	unmap1(IOVA_BASE, size);
@@ -163,6 +264,8 @@ static void bench_throughput(enum kind k, uint64_t size)
 		map_rate[r] = (double)size * iters / tmap / GIB;
 		unmap_rate[r] = (double)size * iters / tunmap / GIB;
 	}
+	print_runs("map", map_rate);
+	print_runs("unmap", unmap_rate);
 	printf("map\t%s\t%llu\t%.3f\tGiB/s\n", kind_name[k],
 	       (unsigned long long)size, median(map_rate, runs));
 	printf("unmap\t%s\t%llu\t%.3f\tGiB/s\n", kind_name[k],
@@ -189,6 +292,7 @@ static void bench_latency(void)
 		}
 		all[r] = median(lat, PAIRS);
 	}
+	print_runs("latency", all);
 	printf("latency\t4k-pages\t4096\t%.2f\tus\n", median(all, runs));
 	fflush(stdout);
 	free_kind(buf, SZ_4K);
@@ -199,6 +303,7 @@ struct worker {
 	uint64_t iova;
 	uint64_t len;
 	pthread_barrier_t *go;
+	double t0, t1; /* when it started and finished mapping */
 };
 
 /* Map @len bytes of @buf at @iova in 1 MiB mappings. */
@@ -213,8 +318,58 @@ static void *worker_fn(void *arg)
 	struct worker *w = arg;
 
 	pthread_barrier_wait(w->go);
+	w->t0 = now_s();
 	map_chunks(w->buf, w->iova, w->len);
+	w->t1 = now_s();
 	return NULL;
+}
+
+/* -v control: the same 1-vs-2-thread split of pure CPU work, no ioctls. */
+static volatile uint64_t spin_sink;
+
+static void *spin_fn(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t x = w->iova;
+
+	pthread_barrier_wait(w->go);
+	w->t0 = now_s();
+	for (uint64_t i = 0; i < w->len; i++)
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	spin_sink = x;
+	w->t1 = now_s();
+	return NULL;
+}
+
+static double spin_ratio(void)
+{
+	const uint64_t work = 20000000;
+	pthread_barrier_t go;
+	struct worker w[2] = {{NULL, 1, 2 * work, &go, 0, 0},
+			      {NULL, 2, work, &go, 0, 0}};
+	pthread_t th[2];
+	double one, two;
+
+	pthread_barrier_init(&go, NULL, 2);
+	if (pthread_create(&th[0], NULL, spin_fn, &w[0]))
+		die("pthread_create");
+	pthread_barrier_wait(&go);
+	pthread_join(th[0], NULL);
+	one = w[0].t1 - w[0].t0;
+	pthread_barrier_destroy(&go);
+
+	w[0].len = work;
+	pthread_barrier_init(&go, NULL, 3);
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&th[i], NULL, spin_fn, &w[i]))
+			die("pthread_create");
+	pthread_barrier_wait(&go);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	two = (w[0].t1 > w[1].t1 ? w[0].t1 : w[1].t1) -
+	      (w[0].t0 < w[1].t0 ? w[0].t0 : w[1].t0);
+	pthread_barrier_destroy(&go);
+	return one / two;
 }
 
 static void bench_threads(void)
@@ -238,20 +393,37 @@ static void bench_threads(void)
 		unmap1(i1, SZ_64M);
 
 		pthread_barrier_init(&go, NULL, 3);
-		w[0] = (struct worker){b0, i0, SZ_64M, &go};
-		w[1] = (struct worker){b1, i1, SZ_64M, &go};
+		w[0] = (struct worker){b0, i0, SZ_64M, &go, 0, 0};
+		w[1] = (struct worker){b1, i1, SZ_64M, &go, 0, 0};
 		for (int i = 0; i < 2; i++)
 			if (pthread_create(&th[i], NULL, worker_fn, &w[i]))
 				die("pthread_create");
 		pthread_barrier_wait(&go);
-		t0 = now_s();
 		for (int i = 0; i < 2; i++)
 			pthread_join(th[i], NULL);
-		t = now_s() - t0;
+		/*
+		 * Timed by the workers: with 3 threads on 2 CPUs this one may
+		 * not run again until a worker is done.
+		 */
+		t = (w[0].t1 > w[1].t1 ? w[0].t1 : w[1].t1) -
+		    (w[0].t0 < w[1].t0 ? w[0].t0 : w[1].t0);
 		two[r] = 2.0 * SZ_64M / t / GIB;
 		pthread_barrier_destroy(&go);
 		unmap1(i0, SZ_64M);
 		unmap1(i1, SZ_64M);
+	}
+	print_runs("threads1", one);
+	print_runs("threads2", two);
+	if (verbose) {
+		fprintf(stderr, "nvfio-bench: two/one per run:");
+		for (r = 0; r < runs; r++)
+			fprintf(stderr, " %.2f", two[r] / one[r]);
+		fprintf(stderr, "\n");
+		/* How much parallelism the (virtual) CPUs give right now. */
+		fprintf(stderr, "nvfio-bench: CPU-only control, two/one:");
+		for (r = 0; r < runs; r++)
+			fprintf(stderr, " %.2f", spin_ratio());
+		fprintf(stderr, "\n");
 	}
 	printf("threads1\t4k-pages\t%llu\t%.3f\tGiB/s\n",
 	       (unsigned long long)(2 * SZ_64M), median(one, runs));
@@ -269,11 +441,16 @@ int main(int argc, char **argv)
 	struct vu_dev d;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:c:v")) != -1) {
 		if (opt == 'r' && atoi(optarg) > 0 && atoi(optarg) <= 32) {
 			runs = atoi(optarg);
+		} else if (opt == 'c') {
+			cases = optarg;
+		} else if (opt == 'v') {
+			verbose = true;
 		} else {
-			fprintf(stderr, "usage: %s [-r RUNS(1-32)] [BDF]\n",
+			fprintf(stderr,
+				"usage: %s [-r RUNS(1-32)] [-c CASES] [-v] [BDF]\n",
 				argv[0]);
 			return 2;
 		}
@@ -292,14 +469,24 @@ int main(int argc, char **argv)
 	for (int k = 0; k < K_NR; k++)
 		for (unsigned int s = 0; s < sizeof(sizes) / sizeof(sizes[0]);
 		     s++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s/%s", kind_name[k],
+				 size_name(sizes[s]));
+			if (!selected(name))
+				continue;
 			fprintf(stderr, "nvfio-bench: %s %llu\n", kind_name[k],
 				(unsigned long long)sizes[s]);
 			bench_throughput(k, sizes[s]);
 		}
-	fprintf(stderr, "nvfio-bench: latency\n");
-	bench_latency();
-	fprintf(stderr, "nvfio-bench: threads\n");
-	bench_threads();
+	if (selected("latency")) {
+		fprintf(stderr, "nvfio-bench: latency\n");
+		bench_latency();
+	}
+	if (selected("threads")) {
+		fprintf(stderr, "nvfio-bench: threads\n");
+		bench_threads();
+	}
 	vu_dev_close(&d);
 	return 0;
 }
