@@ -243,6 +243,84 @@ static void dump_irqs(struct rec *r, int fd, uint32_t num)
 	}
 }
 
+/*
+ * The first device @vendor:@device behind a bridge (not on bus 00): the
+ * bench's group 7, a conventional PCI bus.  "" if there is none.
+ */
+static void find_bridged(uint16_t vendor, uint16_t device, char *bdf)
+{
+	char cmd[256];
+	FILE *p;
+
+	bdf[0] = 0;
+	snprintf(cmd, sizeof(cmd),
+		 "for d in /sys/bus/pci/devices/*; do "
+		 "[ \"$(cat $d/vendor) $(cat $d/device)\" = "
+		 "\"0x%04x 0x%04x\" ] && echo ${d##*/}; done",
+		 vendor, device);
+	p = popen(cmd, "r");
+	if (!p)
+		FAIL("popen");
+	while (fgets(cmd, sizeof(cmd), p)) {
+		cmd[strcspn(cmd, "\n")] = 0;
+		if (strncmp(cmd + 5, "00:", 3)) {
+			snprintf(bdf, VU_BDF_LEN, "%.31s", cmd);
+			break;
+		}
+	}
+	pclose(p);
+}
+
+static void dump_device(struct rec *r, const char *name, int fd)
+{
+	struct vfio_device_info di = {.argsz = sizeof(di)};
+	int ret;
+
+	r->len = 0;
+	ret = ioctl(fd, VFIO_DEVICE_GET_INFO, &di);
+	put(r, "device %s: %s flags 0x%x regions %u irqs %u\n", name, res(ret),
+	    di.flags, di.num_regions, di.num_irqs);
+	dump_regions(r, fd, di.num_regions);
+	dump_irqs(r, fd, di.num_irqs);
+}
+
+/*
+ * The two devices of the bench's bridged group (conventional PCI: no
+ * error index, INTx behind a bridge), one open at a time: both must be
+ * on vfio-pci for the group to be usable.
+ */
+TEST(pci_info_dump_bridged)
+{
+	static const struct pu_devtype devs[] = {
+		{"edu-bridged", 0x1234, 0x11e8},
+		{"e1000", 0x8086, 0x100e},
+	};
+	char bdf[2][VU_BDF_LEN];
+	static struct rec r;
+
+	for (int i = 0; i < 2; i++) {
+		find_bridged(devs[i].vendor, devs[i].device, bdf[i]);
+		if (!bdf[i][0])
+			SKIP("no %s behind a bridge", devs[i].name);
+	}
+	for (int i = 0; i < 2; i++)
+		pu_claim(bdf[i]);
+	for (int i = 0; i < 2; i++) {
+		char name[64];
+		struct vu_dev d;
+
+		if (vu_dev_open(&d, bdf[i], VU_STAGE_DEVICE))
+			FAIL("opening %s: %s", bdf[i], vu_last_error());
+		dump_device(&r, devs[i].name, d.device);
+		snprintf(name, sizeof(name), "%s.txt", devs[i].name);
+		pu_artifact("info", name, r.buf, r.len);
+		fputs(r.buf, stdout);
+		vu_dev_close(&d);
+	}
+	for (int i = 0; i < 2; i++)
+		pu_release(bdf[i]);
+}
+
 TEST(pci_info_dump)
 {
 	static struct rec r;

@@ -120,6 +120,10 @@ struct nvfio_group *nvfio_group_get_or_create(struct device *dev);
 void nvfio_group_put_driver(struct nvfio_group *group);
 struct nvfio_group *nvfio_group_from_file(struct file *file);
 
+/* inode.c */
+struct inode *nvfio_inode_alloc(void);
+void nvfio_inode_free(struct inode *inode);
+
 /* device.c */
 int nvfio_device_open_fd(struct nvfio_group *group, const char *name);
 struct nvfio_device *nvfio_device_from_file(struct file *file);

@@ -13,6 +13,9 @@
  *     reference and waits for @released, asking userspace to close its fds
  *     through ops->request every 10 seconds meanwhile;
  *   - then the group loses one driver count and may disappear.
+ * @inode (inode.c) lives from registration to the end of unregistration;
+ * every device fd's f_mapping is its i_mapping, so all user mmaps of the
+ * device share one address_space the bus driver can zap.
  *
  * Locking: group->dev_lock protects the group's device list and the
  * @users 0->1 step (refcount_inc_not_zero under it).  @open_lock protects
@@ -205,6 +208,18 @@ struct nvfio_device *nvfio_device_from_file(struct file *file)
 	return file->private_data;
 }
 
+int nvfio_file_iommu_group_id(struct file *file)
+{
+	struct nvfio_group *group = nvfio_group_from_file(file);
+	int id;
+
+	/* The group is named by its id; the name outlives the IOMMU group. */
+	if (!group || kstrtoint(dev_name(&group->dev), 10, &id))
+		return -EINVAL;
+	return id;
+}
+EXPORT_SYMBOL_GPL(nvfio_file_iommu_group_id);
+
 /* VFIO_GROUP_GET_DEVICE_FD: return a new fd for device @name of @group. */
 int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 {
@@ -234,6 +249,8 @@ int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 	}
 	/* Region access goes through pread/pwrite at region offsets. */
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	/* mmaps land in the device's own mapping (inode.c), before any mmap */
+	file->f_mapping = vdev->inode->i_mapping;
 	fd_install(fd, file);
 	return fd;
 
@@ -248,10 +265,15 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 			  const struct nvfio_device_ops *ops)
 {
 	struct nvfio_group *group;
+	struct inode *inode;
 
 	if (WARN_ON(!dev || !ops))
 		return -EINVAL;
 
+	inode = nvfio_inode_alloc();
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	vdev->inode = inode;
 	vdev->dev = get_device(dev);
 	vdev->ops = ops;
 	refcount_set(&vdev->users, 1);
@@ -262,6 +284,8 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 	group = nvfio_group_get_or_create(dev);
 	if (IS_ERR(group)) {
 		put_device(dev);
+		nvfio_inode_free(inode);
+		vdev->inode = NULL;
 		return PTR_ERR(group);
 	}
 	vdev->group = group;
@@ -320,6 +344,9 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 	vdev->group = NULL;
 	nvfio_group_put_driver(group);
 	mutex_destroy(&vdev->open_lock);
+	/* No fd is left, so no VMA either: the mapping is empty. */
+	nvfio_inode_free(vdev->inode);
+	vdev->inode = NULL;
 	put_device(vdev->dev);
 }
 EXPORT_SYMBOL_GPL(nvfio_unregister_device);

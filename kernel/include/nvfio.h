@@ -88,6 +88,16 @@ struct nvfio_device_ops {
  * @ops:    the bus driver's callbacks
  * @kvm:    the KVM the device's group was given to, or NULL; valid between
  *          open_device and close_device (a kvm reference is held then)
+ * @inode:  the device's own inode, from the core's pseudo filesystem.  Every
+ *          device fd of the device has f_mapping == @inode->i_mapping, so
+ *          user mmaps of the device fd (whichever fd, whichever process)
+ *          are all linked into that one address_space and the bus driver
+ *          revokes them with unmap_mapping_range(@inode->i_mapping, offset,
+ *          len, true): the next access faults again into ops->mmap's vm_ops.
+ *          Valid from nvfio_register_device() until
+ *          nvfio_unregister_device() returns (a VMA pins its file, so no
+ *          mapping outlives the fds).  The core takes no lock around it;
+ *          the bus driver serializes zaps against its own fault handler.
  *
  * Fields below the marker belong to the core; see kernel/core/device.c for
  * which lock protects each.
@@ -96,6 +106,7 @@ struct nvfio_device {
 	struct device *dev;
 	const struct nvfio_device_ops *ops;
 	struct kvm *kvm;
+	struct inode *inode;
 
 	/* --- private to the core --- */
 	struct nvfio_group *group;
@@ -128,6 +139,13 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
  * @vdev is running or will run again, and the caller may free it.
  */
 void nvfio_unregister_device(struct nvfio_device *vdev);
+
+/*
+ * nvfio_file_iommu_group_id() - the IOMMU group id of one of our group
+ * files, or -EINVAL for any other file.  For bus drivers that take group
+ * fds from userspace (PCI hot reset proves ownership with them).
+ */
+int nvfio_file_iommu_group_id(struct file *file);
 
 /* ------------------------------------------------------------------ */
 /* External users (seeds 000/001) and the VFIO file API KVM uses        */

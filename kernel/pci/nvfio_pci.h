@@ -10,6 +10,8 @@
  * Locks, outermost first (a lock may only be taken while holding locks
  * that appear above it in this list):
  *
+ *   reset lock   (global mutex, pci_reset.c) open/close_device and hot
+ *                         resets; the list of open devices
  *   igate        (mutex)  interrupt configuration: irq_type, ctx[],
  *                         num_ctx, err_trigger, req_trigger.  irq_type,
  *                         ctx and num_ctx are written with igate and
@@ -19,6 +21,10 @@
  *                         PCI_COMMAND_MEMORY bit.  Held for read around
  *                         every BAR access and BAR fault, for write while
  *                         decode may change (command writes, resets).
+ *                         Whoever turns decode off or resets takes it with
+ *                         nvfio_pci_zap_and_down_write_memory_lock(), which
+ *                         also revokes user BAR mmaps (they fault back in,
+ *                         under it for read, once decode is usable).
  *   bar_lock     (mutex)  barmap[] and the regions requested for them
  *   irqlock      (spinlock, irq-safe) INTx: intx_masked, the INTx trigger
  *                         (ctx[0].trigger while irq_type is INTx) and the
@@ -88,6 +94,7 @@ struct nvfio_pci_device {
 	u32 msix_size; /* MSI-X table size in bytes */
 	bool bar_mmap_ok[PCI_STD_NUM_BARS];
 	struct list_head dummy_res; /* nvfio_pci_dummy_res.next */
+	struct list_head open_entry; /* nvfio_pci_open_devs, reset lock */
 
 	/* --- bar_lock --- */
 	struct mutex bar_lock;
@@ -141,7 +148,6 @@ static inline bool nvfio_pci_mem_usable(struct nvfio_pci_device *vdev)
 /* pci_device.c */
 int nvfio_pci_open_device(struct nvfio_device *core);
 void nvfio_pci_close_device(struct nvfio_device *core);
-int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev);
 void __iomem *nvfio_pci_barmap(struct nvfio_pci_device *vdev, int bar);
 u16 nvfio_pci_memory_lock_and_enable(struct nvfio_pci_device *vdev);
 void nvfio_pci_memory_unlock_and_restore(struct nvfio_pci_device *vdev,
@@ -179,6 +185,21 @@ void nvfio_pci_irqs_teardown(struct nvfio_pci_device *vdev);
 void nvfio_pci_intx_set_virq_disabled(struct nvfio_pci_device *vdev,
 				      bool disabled);
 void nvfio_pci_request(struct nvfio_device *core, unsigned int count);
+
+/* pci_reset.c (its header comment has the reset lock and the open list) */
+void nvfio_pci_reset_lock(void);
+void nvfio_pci_reset_unlock(void);
+void nvfio_pci_open_list_add(struct nvfio_pci_device *vdev);
+void nvfio_pci_open_list_del(struct nvfio_pci_device *vdev);
+void nvfio_pci_zap_bars(struct nvfio_pci_device *vdev);
+void nvfio_pci_zap_and_down_write_memory_lock(struct nvfio_pci_device *vdev);
+int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev);
+int nvfio_pci_ioctl_hot_reset_info(struct nvfio_pci_device *vdev,
+				   void __user *arg);
+int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg);
+
+/* pci_err.c */
+extern const struct pci_error_handlers nvfio_pci_err_handlers;
 
 /* pci_match.c */
 int nvfio_pci_match(struct nvfio_device *core, const char *buf);

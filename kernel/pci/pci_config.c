@@ -714,7 +714,10 @@ static int cfg_ecaps_init(struct nvfio_pci_device *vdev,
 static void cfg_set_power_state(struct nvfio_pci_device *vdev,
 				pci_power_t state)
 {
-	down_write(&vdev->memory_lock);
+	if (state == PCI_D3hot) /* BARs unusable: revoke user mmaps */
+		nvfio_pci_zap_and_down_write_memory_lock(vdev);
+	else
+		down_write(&vdev->memory_lock);
 	nvfio_pci_set_power_state(vdev, state);
 	up_write(&vdev->memory_lock);
 }
@@ -722,8 +725,7 @@ static void cfg_set_power_state(struct nvfio_pci_device *vdev,
 /* A function reset asked for through config space (FLR bits). */
 static void cfg_user_flr(struct nvfio_pci_device *vdev)
 {
-	down_write(&vdev->memory_lock);
-	/* TODO: zap user mmaps of the BARs (see nvfio_pci_ioctl_reset) */
+	nvfio_pci_zap_and_down_write_memory_lock(vdev);
 	pci_try_reset_function(vdev->pdev);
 	up_write(&vdev->memory_lock);
 }
@@ -885,11 +887,11 @@ static int cfg_write_header(struct nvfio_pci_device *vdev, unsigned int pos,
 						&hw_cmd);
 		if (ret)
 			return pcibios_err_to_errno(ret);
-		/*
-		 * TODO: zap user mmaps when decode goes off; until then only
-		 * read/write and new faults honour it.
-		 */
-		down_write(&vdev->memory_lock);
+		/* Decode going off: revoke user BAR mmaps first. */
+		if (!(new_cmd & PCI_COMMAND_MEMORY))
+			nvfio_pci_zap_and_down_write_memory_lock(vdev);
+		else
+			down_write(&vdev->memory_lock);
 		/*
 		 * Decode on in our books but off in the device, or BARs not
 		 * what the host assigned: the device went through a reset

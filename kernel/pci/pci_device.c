@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * pci_device.c - the life of an opened device: open_device/close_device,
- * VFIO_DEVICE_RESET, lazily mapped BARs and memory-decode helpers.
+ * lazily mapped BARs and memory-decode helpers.  Resets the user asks for
+ * and mmap revocation live in pci_reset.c.
  *
  * Locking (see nvfio_pci.h for the whole picture):
  *   - open/close run serialized by the core and no other callback of the
@@ -12,6 +13,10 @@
  *   - memory_lock (write) is held around everything that may change the
  *     hardware memory-decode bit behind the user's back: resets and the
  *     temporary enable used when the kernel must touch the MSI-X table.
+ *   - open and close run under the global reset lock (pci_reset.c), which
+ *     keeps hot resets of the bus away while the function is reset and
+ *     its state saved or restored, and which protects the list of open
+ *     devices (open_entry) hot resets walk.
  */
 #include <linux/io.h>
 #include <linux/pci.h>
@@ -181,9 +186,8 @@ static void nvfio_pci_probe_msix(struct nvfio_pci_device *vdev)
 	vdev->has_dyn_msix = pci_msix_can_alloc_dyn(pdev);
 }
 
-int nvfio_pci_open_device(struct nvfio_device *core)
+static int nvfio_pci_do_open(struct nvfio_pci_device *vdev)
 {
-	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
 	struct pci_dev *pdev = vdev->pdev;
 	u16 cmd;
 	int ret;
@@ -237,6 +241,20 @@ out_disable:
 	return ret;
 }
 
+int nvfio_pci_open_device(struct nvfio_device *core)
+{
+	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
+	int ret;
+
+	/* No hot reset of the bus while we reset and save the function. */
+	nvfio_pci_reset_lock();
+	ret = nvfio_pci_do_open(vdev);
+	if (!ret)
+		nvfio_pci_open_list_add(vdev);
+	nvfio_pci_reset_unlock();
+	return ret;
+}
+
 /* Reset @pdev with its state already loaded; false if not possible now. */
 static bool nvfio_pci_reset_locked(struct pci_dev *pdev)
 {
@@ -259,9 +277,8 @@ static bool nvfio_pci_reset_locked(struct pci_dev *pdev)
 	return done;
 }
 
-void nvfio_pci_close_device(struct nvfio_device *core)
+static void nvfio_pci_do_close(struct nvfio_pci_device *vdev)
 {
-	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
 	struct pci_dev *pdev = vdev->pdev;
 
 	/* Stop DMA first, then interrupts. */
@@ -294,20 +311,17 @@ out_disable:
 	pci_disable_device(pdev);
 }
 
-int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev)
+void nvfio_pci_close_device(struct nvfio_device *core)
 {
-	int ret;
-
-	if (!vdev->reset_works)
-		return -EINVAL;
+	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
 
 	/*
-	 * TODO: zap user mmaps of the BARs here once the core gives each
-	 * device its own address_space; until then the BAR pages stay
-	 * mapped across the reset (harmless: the reset restores decode).
+	 * No user mapping is left (each VMA holds a device file), so there
+	 * is nothing to zap; the reset lock keeps hot resets out while the
+	 * function is reset and its saved state put back.
 	 */
-	down_write(&vdev->memory_lock);
-	ret = pci_try_reset_function(vdev->pdev);
-	up_write(&vdev->memory_lock);
-	return ret;
+	nvfio_pci_reset_lock();
+	nvfio_pci_open_list_del(vdev);
+	nvfio_pci_do_close(vdev);
+	nvfio_pci_reset_unlock();
 }

@@ -37,9 +37,12 @@ static long nvfio_pci_ioctl(struct nvfio_device *core, unsigned int cmd,
 		return nvfio_pci_ioctl_set_irqs(vdev, uarg);
 	case VFIO_DEVICE_RESET:
 		return nvfio_pci_ioctl_reset(vdev);
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+		return nvfio_pci_ioctl_hot_reset_info(vdev, uarg);
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		return nvfio_pci_ioctl_hot_reset(vdev, uarg);
 	/*
-	 * TODO: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, VFIO_DEVICE_PCI_HOT_RESET
-	 * and VFIO_DEVICE_IOEVENTFD are not implemented yet; clients treat
+	 * TODO: VFIO_DEVICE_IOEVENTFD is not implemented yet; clients treat
 	 * -ENOTTY as "not supported".
 	 */
 	default:
@@ -122,6 +125,7 @@ static struct pci_driver nvfio_pci_driver = {
 	.id_table = NULL, /* driver_override and new_id only */
 	.probe = nvfio_pci_probe,
 	.remove = nvfio_pci_remove,
+	.err_handler = &nvfio_pci_err_handlers,
 	.driver_managed_dma = true,
 };
 

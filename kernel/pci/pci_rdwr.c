@@ -181,10 +181,15 @@ static ssize_t nvfio_pci_bar_rw(struct nvfio_pci_device *vdev, char __user *buf,
 	size_t end;
 	ssize_t done;
 
+	/*
+	 * Unassigned BARs (start 0) are not accessible, even with a size;
+	 * a shadowed ROM has no start but a fixed window.
+	 */
 	if (pci_resource_start(pdev, bar))
 		end = pci_resource_len(pdev, bar);
-	else if (bar == PCI_ROM_RESOURCE)
-		end = nvfio_pci_rom_size(pdev);
+	else if (bar == PCI_ROM_RESOURCE &&
+		 (pdev->resource[bar].flags & IORESOURCE_ROM_SHADOW))
+		end = NVFIO_PCI_SHADOW_ROM_SIZE;
 	else
 		end = 0;
 	if (pos >= end)
@@ -231,6 +236,7 @@ static ssize_t nvfio_pci_rw(struct nvfio_pci_device *vdev, char __user *buf,
 {
 	u64 index = NVFIO_PCI_OFFSET_TO_INDEX(*ppos);
 
+	/* An empty access succeeds wherever it is, as in mainline. */
 	if (!count)
 		return 0;
 

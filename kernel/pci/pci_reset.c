@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_reset.c - resets the user asks for and revocation of BAR mmaps:
+ * VFIO_DEVICE_RESET (function reset), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO
+ * and VFIO_DEVICE_PCI_HOT_RESET (secondary bus or slot reset), and the
+ * zapping of user BAR mappings around anything that makes the BARs
+ * unusable (decode off, D3hot, resets).
+ *
+ * Revocation.  Every device fd has its f_mapping pointed at the device's
+ * own inode (core, inode.c), so unmap_mapping_range() over the BAR region
+ * offsets removes every user PTE of every BAR of the device.  The zap is
+ * done with memory_lock held for write and the fault handler (pci_rdwr.c)
+ * inserts PTEs with it held for read, only while decode is usable: once
+ * the writer drops the lock, accesses fault again and either get the BAR
+ * back or SIGBUS.
+ *
+ * Hot reset.  A bus or slot reset hits every function below the bus (or
+ * slot), so the user must prove it owns all of them: each must be bound to
+ * this driver and its IOMMU group must be among the group fds passed in.
+ * Where neither a slot nor a bus reset is possible (devices on a root bus,
+ * e.g. integrated endpoints) both ioctls fail with -ENODEV.  Devices that
+ * are open get their mappings zapped and their memory_lock held for write
+ * (try-locked: contention fails with -EBUSY rather than risking an ABBA
+ * between two resetting users) while pci_reset_bus() saves, resets and
+ * restores the whole bus.
+ *
+ * Locking.  nvfio_pci_reset_mutex (global, outermost of this driver's
+ * locks; taken inside the core's group->lock/open_lock by open/close)
+ * serializes open_device, close_device and hot resets of every device of
+ * this driver, and protects nvfio_pci_open_devs, the list of open devices.
+ * A device on that list cannot be freed while the mutex is held: its
+ * remove waits for close_device, which needs the mutex.  Devices that are
+ * bound but not open are only looked at as struct pci_dev (under the PCI
+ * core's bus walk) and have no user state to protect.  A device bound to
+ * or unbound from us during a hot reset is at worst reset like any other
+ * function on the bus; pci_reset_bus() try-locks every device itself.
+ */
+#include <linux/file.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "nvfio_pci.h"
+
+static DEFINE_MUTEX(nvfio_pci_reset_mutex);
+static LIST_HEAD(nvfio_pci_open_devs);
+
+void nvfio_pci_reset_lock(void)
+{
+	mutex_lock(&nvfio_pci_reset_mutex);
+}
+
+void nvfio_pci_reset_unlock(void)
+{
+	mutex_unlock(&nvfio_pci_reset_mutex);
+}
+
+void nvfio_pci_open_list_add(struct nvfio_pci_device *vdev)
+{
+	lockdep_assert_held(&nvfio_pci_reset_mutex);
+	list_add_tail(&vdev->open_entry, &nvfio_pci_open_devs);
+}
+
+void nvfio_pci_open_list_del(struct nvfio_pci_device *vdev)
+{
+	lockdep_assert_held(&nvfio_pci_reset_mutex);
+	list_del_init(&vdev->open_entry);
+}
+
+/* ---- revocation ---------------------------------------------------- */
+
+/* Remove every user PTE of every BAR; faults bring them back. */
+void nvfio_pci_zap_bars(struct nvfio_pci_device *vdev)
+{
+	loff_t first = NVFIO_PCI_INDEX_TO_OFFSET(VFIO_PCI_BAR0_REGION_INDEX);
+	loff_t past = NVFIO_PCI_INDEX_TO_OFFSET(VFIO_PCI_ROM_REGION_INDEX);
+
+	unmap_mapping_range(vdev->vdev.inode->i_mapping, first, past - first,
+			    true);
+}
+
+/*
+ * memory_lock for write, with the BAR mappings already revoked: for those
+ * about to make the BARs unusable (decode off, low power, reset).
+ */
+void nvfio_pci_zap_and_down_write_memory_lock(struct nvfio_pci_device *vdev)
+{
+	down_write(&vdev->memory_lock);
+	nvfio_pci_zap_bars(vdev);
+}
+
+/* ---- VFIO_DEVICE_RESET --------------------------------------------- */
+
+int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev)
+{
+	int ret;
+
+	if (!vdev->reset_works)
+		return -EINVAL;
+
+	nvfio_pci_zap_and_down_write_memory_lock(vdev);
+	/*
+	 * A reset from D3hot would bring the device to D0 behind our back
+	 * (and lose the state of NoSoftRst- devices): go to D0 first.
+	 */
+	nvfio_pci_set_power_state(vdev, PCI_D0);
+	ret = pci_try_reset_function(vdev->pdev);
+	up_write(&vdev->memory_lock);
+	return ret;
+}
+
+/* ---- what a hot reset affects --------------------------------------- */
+
+/* Is @pdev in @slot, directly or through bridges below the slot? */
+static bool nvfio_pci_in_slot(struct pci_dev *pdev, struct pci_slot *slot)
+{
+	while (pdev) {
+		if (pdev->bus == slot->bus)
+			return pdev->slot == slot;
+		pdev = pdev->bus->self;
+	}
+	return false;
+}
+
+/* Is @pdev on @bus or on a bus below it? */
+static bool nvfio_pci_below_bus(struct pci_dev *pdev, struct pci_bus *bus)
+{
+	struct pci_bus *b;
+
+	for (b = pdev->bus; b; b = b->parent)
+		if (b == bus)
+			return true;
+	return false;
+}
+
+/*
+ * How @pdev can be hot reset: its slot if that can be reset, else its
+ * bus.  -ENODEV if neither can.
+ */
+static int nvfio_pci_reset_scope(struct pci_dev *pdev, bool *slot)
+{
+	*slot = !pci_probe_reset_slot(pdev->slot);
+	if (!*slot && pci_probe_reset_bus(pdev->bus))
+		return -ENODEV;
+	return 0;
+}
+
+/* Would a hot reset of @origin (with scope @slot) reset @pdev? */
+static bool nvfio_pci_affected(struct pci_dev *origin, bool slot,
+			       struct pci_dev *pdev)
+{
+	if (slot)
+		return nvfio_pci_in_slot(pdev, origin->slot);
+	return nvfio_pci_below_bus(pdev, origin->bus);
+}
+
+struct nvfio_pci_walk {
+	struct pci_dev *origin;
+	bool slot;
+	int (*fn)(struct pci_dev *pdev, void *data);
+	void *data;
+	int ret;
+};
+
+static int nvfio_pci_walk_one(struct pci_dev *pdev, void *data)
+{
+	struct nvfio_pci_walk *w = data;
+
+	if (w->slot && !nvfio_pci_in_slot(pdev, w->origin->slot))
+		return 0;
+	w->ret = w->fn(pdev, w->data);
+	return w->ret;
+}
+
+/* Call @fn for every function a hot reset of @origin resets; stop on error. */
+static int nvfio_pci_for_each_affected(struct pci_dev *origin, bool slot,
+				       int (*fn)(struct pci_dev *, void *),
+				       void *data)
+{
+	struct nvfio_pci_walk w = {
+		.origin = origin,
+		.slot = slot,
+		.fn = fn,
+		.data = data,
+	};
+
+	pci_walk_bus(origin->bus, nvfio_pci_walk_one, &w);
+	return w.ret;
+}
+
+static int nvfio_pci_count_one(struct pci_dev *pdev, void *data)
+{
+	(*(unsigned int *)data)++;
+	return 0;
+}
+
+/* ---- VFIO_DEVICE_GET_PCI_HOT_RESET_INFO ------------------------------ */
+
+struct nvfio_pci_fill {
+	struct vfio_pci_dependent_device *devs;
+	unsigned int max;
+	unsigned int count;
+};
+
+static int nvfio_pci_fill_one(struct pci_dev *pdev, void *data)
+{
+	struct nvfio_pci_fill *fill = data;
+	struct vfio_pci_dependent_device *dep;
+	struct iommu_group *group;
+
+	/* More functions than counted a moment ago: hotplug raced us. */
+	if (fill->count >= fill->max)
+		return -EAGAIN;
+
+	/* Without an IOMMU group it cannot be owned, so never be reset. */
+	group = iommu_group_get(&pdev->dev);
+	if (!group)
+		return -EPERM;
+
+	dep = &fill->devs[fill->count++];
+	dep->group_id = iommu_group_id(group);
+	dep->segment = pci_domain_nr(pdev->bus);
+	dep->bus = pdev->bus->number;
+	dep->devfn = pdev->devfn;
+	iommu_group_put(group);
+	return 0;
+}
+
+int nvfio_pci_ioctl_hot_reset_info(struct nvfio_pci_device *vdev,
+				   void __user *arg)
+{
+	size_t minsz = offsetofend(struct vfio_pci_hot_reset_info, count);
+	struct vfio_pci_hot_reset_info __user *uinfo = arg;
+	struct vfio_pci_hot_reset_info hdr;
+	struct nvfio_pci_fill fill = {};
+	unsigned int count = 0;
+	bool slot;
+	int ret;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz)
+		return -EINVAL;
+	hdr.flags = 0;
+
+	ret = nvfio_pci_reset_scope(vdev->pdev, &slot);
+	if (ret)
+		return ret;
+
+	nvfio_pci_for_each_affected(vdev->pdev, slot, nvfio_pci_count_one,
+				    &count);
+	if (WARN_ON(!count)) /* the device itself is always affected */
+		return -ERANGE;
+
+	/* Too small: say how many entries are needed, copy none. */
+	if (count > (hdr.argsz - sizeof(hdr)) / sizeof(*fill.devs)) {
+		hdr.count = count;
+		return copy_to_user(arg, &hdr, minsz) ? -EFAULT : -ENOSPC;
+	}
+
+	fill.devs = kcalloc(count, sizeof(*fill.devs), GFP_KERNEL);
+	if (!fill.devs)
+		return -ENOMEM;
+	fill.max = count;
+
+	nvfio_pci_reset_lock();
+	ret = nvfio_pci_for_each_affected(vdev->pdev, slot, nvfio_pci_fill_one,
+					  &fill);
+	nvfio_pci_reset_unlock();
+	if (ret)
+		goto out;
+
+	if (copy_to_user(uinfo->devices, fill.devs,
+			 fill.count * sizeof(*fill.devs))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	hdr.count = fill.count;
+	if (copy_to_user(arg, &hdr, minsz))
+		ret = -EFAULT;
+out:
+	kfree(fill.devs);
+	return ret;
+}
+
+/* ---- VFIO_DEVICE_PCI_HOT_RESET --------------------------------------- */
+
+/* The IOMMU group ids of the group fds the user handed in. */
+struct nvfio_pci_owned {
+	const int *ids;
+	unsigned int n;
+};
+
+/*
+ * May the user reset @pdev?  Only if it is bound to this driver (so that
+ * no kernel driver is surprised by the reset) and its group is one of the
+ * user's.
+ */
+static int nvfio_pci_check_owned(struct pci_dev *pdev, void *data)
+{
+	const struct nvfio_pci_owned *owned = data;
+	struct device_driver *drv = READ_ONCE(pdev->dev.driver);
+	struct iommu_group *group;
+	unsigned int i;
+	int id;
+
+	if (!drv || drv->owner != THIS_MODULE)
+		return -EINVAL;
+
+	group = iommu_group_get(&pdev->dev);
+	if (!group)
+		return -EINVAL;
+	id = iommu_group_id(group);
+	iommu_group_put(group);
+
+	for (i = 0; i < owned->n; i++)
+		if (owned->ids[i] == id)
+			return 0;
+	return -EINVAL;
+}
+
+/*
+ * Check ownership, lock out every open affected device, reset.  The
+ * caller holds the group files behind @owned for the whole call.
+ */
+static int nvfio_pci_do_hot_reset(struct nvfio_pci_device *vdev, bool slot,
+				  const struct nvfio_pci_owned *owned)
+{
+	struct pci_dev *origin = vdev->pdev;
+	struct nvfio_pci_device *cur;
+	int ret;
+
+	nvfio_pci_reset_lock();
+
+	ret = nvfio_pci_for_each_affected(origin, slot, nvfio_pci_check_owned,
+					  (void *)owned);
+	if (ret)
+		goto out_unlock;
+
+	/*
+	 * Keep users off the BARs of every open affected device.  Several
+	 * memory_locks at once could deadlock against a user doing the same
+	 * in another order: try, and give up on contention.
+	 */
+	list_for_each_entry(cur, &nvfio_pci_open_devs, open_entry) {
+		if (!nvfio_pci_affected(origin, slot, cur->pdev))
+			continue;
+		if (!down_write_trylock(&cur->memory_lock)) {
+			ret = -EBUSY;
+			goto out_undo;
+		}
+		nvfio_pci_zap_bars(cur);
+	}
+
+	/* The reset would take devices in low power to D0 behind our back. */
+	list_for_each_entry(cur, &nvfio_pci_open_devs, open_entry)
+		if (nvfio_pci_affected(origin, slot, cur->pdev))
+			nvfio_pci_set_power_state(cur, PCI_D0);
+
+	ret = pci_reset_bus(origin);
+
+	list_for_each_entry_reverse(cur, &nvfio_pci_open_devs, open_entry)
+		if (nvfio_pci_affected(origin, slot, cur->pdev))
+			up_write(&cur->memory_lock);
+	goto out_unlock;
+
+out_undo:
+	/* unlock those before @cur, which is the one we failed on */
+	list_for_each_entry_continue_reverse(cur, &nvfio_pci_open_devs,
+					     open_entry)
+		if (nvfio_pci_affected(origin, slot, cur->pdev))
+			up_write(&cur->memory_lock);
+out_unlock:
+	nvfio_pci_reset_unlock();
+	return ret;
+}
+
+int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg)
+{
+	size_t minsz = offsetofend(struct vfio_pci_hot_reset, count);
+	struct vfio_pci_hot_reset __user *ureset = arg;
+	struct vfio_pci_hot_reset hdr;
+	struct nvfio_pci_owned owned = {};
+	struct file **files = NULL;
+	s32 *fds = NULL;
+	unsigned int count = 0, i, n = 0;
+	int *ids = NULL;
+	bool slot;
+	int ret;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz || hdr.flags)
+		return -EINVAL;
+	/*
+	 * Devices opened through a group prove ownership with group fds;
+	 * the empty array belongs to the iommufd (cdev) interface.
+	 */
+	if (!hdr.count)
+		return -EINVAL;
+
+	ret = nvfio_pci_reset_scope(vdev->pdev, &slot);
+	if (ret)
+		return ret;
+
+	/* One group per affected function at most: bounds the copy. */
+	nvfio_pci_for_each_affected(vdev->pdev, slot, nvfio_pci_count_one,
+				    &count);
+	if (hdr.count > count)
+		return -EINVAL;
+
+	fds = kcalloc(hdr.count, sizeof(*fds), GFP_KERNEL);
+	ids = kcalloc(hdr.count, sizeof(*ids), GFP_KERNEL);
+	files = kcalloc(hdr.count, sizeof(*files), GFP_KERNEL);
+	if (!fds || !ids || !files) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(fds, ureset->group_fds, hdr.count * sizeof(*fds))) {
+		ret = -EFAULT;
+		goto out;
+	}
+
+	/* Hold every group file so that the groups stay put over the reset. */
+	for (n = 0; n < hdr.count; n++) {
+		files[n] = fget(fds[n]);
+		if (!files[n]) {
+			ret = -EBADF;
+			break;
+		}
+		ids[n] = nvfio_file_iommu_group_id(files[n]);
+		if (ids[n] < 0) {
+			fput(files[n]);
+			ret = -EINVAL;
+			break;
+		}
+	}
+	if (ret)
+		goto out;
+
+	owned.ids = ids;
+	owned.n = n;
+	ret = nvfio_pci_do_hot_reset(vdev, slot, &owned);
+out:
+	for (i = 0; i < n; i++)
+		fput(files[i]);
+	kfree(files);
+	kfree(ids);
+	kfree(fds);
+	return ret;
+}
