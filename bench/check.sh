@@ -12,9 +12,8 @@
 # Environment:
 #   T                   run only the tests whose name contains T (make check T=dma)
 #   NVFIO_MODES         modes to run (default "ours mainline")
-#   NVFIO_TESTS         test binary (default build/bin/nvfio-tests); one under
-#                       /tmp or /run is copied to the guest (those are the
-#                       guest's own tmpfs there)
+#   NVFIO_TESTS         test binary (default build/bin/nvfio-tests); it is
+#                       copied at the start and every boot runs that copy
 #   NVFIO_TEST_TIMEOUT  seconds per test in the guest (default 120)
 #   NVFIO_GUEST_TIMEOUT seconds per guest boot (default 900)
 #   NVFIO_ACCEL=kvm     see bench/run-guest.sh
@@ -34,6 +33,8 @@ TESTS=$(realpath "$TESTS")
 RUNS=$GUEST_BUILD/runs
 mkdir -p "$RUNS"
 find "$RUNS" -mindepth 1 -maxdepth 1 -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+SNAP=$(mktemp -d "$RUNS/bin.XXXXXX")
+cp "$TESTS" "$SNAP/"
 
 # Single-quote a value for the guest's /bin/sh.
 shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
@@ -102,12 +103,11 @@ run_mode() {
 	local tests=$TESTS rc=0 current bad klog ready secs
 	mode=$1 m_pass=0 m_fail=0 m_skip=0 shown=0
 	out=$(mktemp -d "$RUNS/$mode.XXXXXX")
-	case $tests in /tmp/* | /run/*)
-		mkdir "$out/bin"
-		cp "$tests" "$out/bin/"
-		tests=/run/nvfio/bin/${tests##*/}
-		;;
-	esac
+	# Every boot runs the snapshot taken at the start, in its own share:
+	# a rebuild during the check cannot change the binary under a run.
+	mkdir "$out/bin"
+	cp "$SNAP/${tests##*/}" "$out/bin/"
+	tests=/run/nvfio/bin/${tests##*/}
 	write_cmd "$out" "$mode" "$tests"
 
 	echo "# $mode: booting a guest (files in ${out#"$REPO"/})"
