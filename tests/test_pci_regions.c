@@ -461,15 +461,6 @@ TEST(pci_region_mmap_dma_map)
 	struct vu_dev d;
 	uint8_t *mm;
 
-	if (!harness_mainline())
-		/*
-		 * TODO(type1): nvfio's type1 pins with pin_user_pages only;
-		 * a VM_PFNMAP range (a vfio-pci BAR mmap) fails with EFAULT
-		 * where mainline follows its pfns.  Remove this skip once it
-		 * does.
-		 */
-		SKIP("type1: MAP_DMA of a BAR mmap (VM_PFNMAP) not supported "
-		     "yet");
 	pu_open(bench("edu"), &d);
 	ASSERT_OK(vu_region_info(d.device, 0, &bar));
 	ASSERT_OK(vu_pci_command_set(d.device, PCI_COMMAND_MEMORY));

@@ -13,6 +13,7 @@
 #include <linux/eventfd.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/uaccess.h>
 #include <linux/version.h>
 
 /* eventfd_signal() lost its count argument in 6.8. */
@@ -135,5 +136,61 @@ static inline struct class *nvfio_class_create(const char *name)
 #else
 #define NVFIO_DEVNODE_CONST
 #endif
+
+/*
+ * The pfn mapped at @addr of a VM_IO/VM_PFNMAP @vma, and whether the
+ * mapping is writable.  The caller holds the vma's mmap_lock.  Return: 0,
+ * or a negative errno if nothing is mapped there (yet).
+ *
+ * 6.12 walks with follow_pfnmap_start()/follow_pfnmap_end() (which also
+ * see huge PMD/PUD mappings); before, follow_pte() returned the locked pte,
+ * taking the vma since 6.10 and the mm before.
+ */
+static inline int nvfio_follow_pfn(struct vm_area_struct *vma,
+				   unsigned long addr, unsigned long *pfn,
+				   bool *writable)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	struct follow_pfnmap_args args = {.vma = vma, .address = addr};
+	int ret = follow_pfnmap_start(&args);
+
+	if (ret)
+		return ret;
+	*pfn = args.pfn;
+	*writable = args.writable;
+	follow_pfnmap_end(&args);
+	return 0;
+#else
+	spinlock_t *ptl;
+	pte_t *ptep, pte;
+	int ret;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	ret = follow_pte(vma, addr, &ptep, &ptl);
+#else
+	if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))
+		return -EINVAL;
+	ret = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
+#endif
+	if (ret)
+		return ret;
+	pte = ptep_get(ptep);
+	*pfn = pte_pfn(pte);
+	*writable = pte_write(pte);
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+#endif
+}
+
+/* Strip tag bits from a user address of @mm (untagged_addr_remote(), 6.4). */
+static inline unsigned long nvfio_untagged_addr_remote(struct mm_struct *mm,
+						       unsigned long addr)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return untagged_addr_remote(mm, addr);
+#else
+	return untagged_addr(addr);
+#endif
+}
 
 #endif /* NVFIO_COMPAT_H */

@@ -89,8 +89,8 @@ static bool type1_sw_msi(struct list_head *resv, phys_addr_t *base)
 
 /*
  * Write every recorded run of every mapping into @dst.  The pages are
- * already pinned; on failure the caller frees @dst, which drops whatever
- * was written.
+ * already pinned (PFNMAP runs need no pin); on failure the caller frees
+ * @dst, which drops whatever was written.
  */
 static int type1_replay_copy(struct type1_container *c,
 			     struct iommu_domain *dst)

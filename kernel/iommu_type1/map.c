@@ -27,9 +27,12 @@ void type1_dma_free(struct type1_dma *dma)
 	kfree(dma);
 }
 
-/* Append a run to @dma's record (merging with the last one if adjacent). */
+/*
+ * Append a run to @dma's record (merging with the last one if adjacent and
+ * of the same kind: pinned pages or PFNMAP pfns).
+ */
 static int type1_record_run(struct type1_dma *dma, unsigned long pfn,
-			    unsigned long npages)
+			    unsigned long npages, bool pfnmap)
 {
 	struct type1_run_chunk *ch = dma->runs_tail;
 	unsigned long left;
@@ -38,7 +41,7 @@ static int type1_record_run(struct type1_dma *dma, unsigned long pfn,
 	if (ch && ch->nr) {
 		struct type1_run *r = &ch->run[ch->nr - 1];
 
-		if (r->pfn + r->npages == pfn) {
+		if (r->pfn + r->npages == pfn && r->pfnmap == pfnmap) {
 			r->npages += npages;
 			dma->run_pages += npages;
 			return 0;
@@ -69,6 +72,7 @@ static int type1_record_run(struct type1_dma *dma, unsigned long pfn,
 		dma->runs_tail = ch;
 	}
 	ch->run[ch->nr].pfn = pfn;
+	ch->run[ch->nr].pfnmap = pfnmap;
 	ch->run[ch->nr].npages = npages;
 	ch->nr++;
 	dma->run_pages += npages;
@@ -78,7 +82,7 @@ static int type1_record_run(struct type1_dma *dma, unsigned long pfn,
 /* Map one run into every domain and record it, or do neither. */
 static int type1_map_run(struct type1_container *c, struct type1_dma *dma,
 			 dma_addr_t iova, unsigned long pfn,
-			 unsigned long npages)
+			 unsigned long npages, bool pfnmap)
 {
 	size_t len = npages << PAGE_SHIFT;
 	struct type1_domain *d;
@@ -90,7 +94,7 @@ static int type1_map_run(struct type1_container *c, struct type1_dma *dma,
 		if (ret)
 			goto unwind;
 	}
-	ret = type1_record_run(dma, pfn, npages);
+	ret = type1_record_run(dma, pfn, npages, pfnmap);
 	if (!ret)
 		return 0;
 	d = list_last_entry(&c->domains, struct type1_domain, link);
@@ -104,11 +108,14 @@ unwind:
 /*
  * Pin all of @dma and map it into every domain of @c (at least one).  The
  * caller holds an mm_users reference on dma->mm and owns @dma.  On failure
- * nothing stays pinned, charged or mapped.
+ * nothing stays pinned, charged or mapped.  PFNMAP pfns (pin.c) form runs
+ * of their own, never merged with pinned pages, so that teardown knows
+ * which runs to unpin.
  */
 int type1_pin_map(struct type1_container *c, struct type1_dma *dma)
 {
 	unsigned long run_pfn = 0, run_n = 0, pfn;
+	bool run_pfnmap = false;
 	struct type1_pages p;
 	size_t done = 0; /* bytes mapped in every domain */
 	long ret = 0;
@@ -128,24 +135,28 @@ int type1_pin_map(struct type1_container *c, struct type1_dma *dma)
 				goto fail;
 		}
 
-		pfn = page_to_pfn(p.pages[p.pos]);
+		pfn = type1_pages_pfn(&p);
 		if (run_n &&
-		    (pfn != run_pfn + run_n || type1_disable_hugepages)) {
+		    (pfn != run_pfn + run_n || p.pfnmap != run_pfnmap ||
+		     type1_disable_hugepages)) {
 			ret = type1_map_run(c, dma, dma->iova + done, run_pfn,
-					    run_n);
+					    run_n, run_pfnmap);
 			if (ret)
 				goto fail;
 			done += run_n << PAGE_SHIFT;
 			run_n = 0;
 		}
-		if (!run_n)
+		if (!run_n) {
 			run_pfn = pfn;
+			run_pfnmap = p.pfnmap;
+		}
 		run_n++;
 		p.pos++;
 	}
 
 	if (run_n) {
-		ret = type1_map_run(c, dma, dma->iova + done, run_pfn, run_n);
+		ret = type1_map_run(c, dma, dma->iova + done, run_pfn, run_n,
+				    run_pfnmap);
 		if (ret)
 			goto fail;
 	}
@@ -155,7 +166,7 @@ int type1_pin_map(struct type1_container *c, struct type1_dma *dma)
 
 fail:
 	/* Pinned but not mapped: the open run and the rest of the batch. */
-	if (run_n)
+	if (run_n && !run_pfnmap)
 		type1_unaccount(dma, type1_unpin_range(dma, run_pfn, run_n));
 	type1_pages_fini(&p, dma);
 	type1_unmap_unpin(c, dma); /* the runs mapped so far */

@@ -10,6 +10,17 @@
  * fails early with -ENOMEM.  Pages with PG_reserved set are pinned like the
  * others but, as in mainline, not charged.
  *
+ * A range the pins cannot take because it is a VM_PFNMAP mapping (device
+ * memory mmap'ed by a driver, e.g. a vfio-pci BAR that QEMU maps for
+ * peer-to-peer DMA) is followed pfn by pfn instead, faulting them in as
+ * needed, as mainline does: such pfns have no page to pin (or a reserved
+ * one), so they are neither pinned nor charged, and one batch holds only
+ * physically contiguous ones.  A pfn backed by an ordinary page is refused
+ * (-EFAULT): nothing would keep that page from being freed.  So is a
+ * writable mapping of a read-only pte.  Nothing holds device memory in
+ * place either; the user is trusted not to unmap it under the device, as in
+ * mainline.
+ *
  * The charge lives in type1_dma.locked_pages and goes back to the same mm
  * when the pages are unpinned, even after the process has exited: the
  * mapping holds an mmgrab() reference, and the refund is skipped once the
@@ -18,7 +29,8 @@
  * Locking: the caller owns the mapping (it is busy, or topo_lock is held
  * for write), which covers locked_pages.  Charging takes the mm's mmap_lock
  * for write; pinning another mm's pages keeps it, downgraded to read;
- * refunds take it for write (account_locked_vm()).  It is not held on
+ * following PFNMAP pfns takes it for read (a fault may drop and retake
+ * it); refunds take it for write (account_locked_vm()).  It is not held on
  * return.  Whoever pins holds an mm_users reference on dma->mm.
  */
 #include <linux/capability.h>
@@ -38,6 +50,7 @@ void type1_pages_init(struct type1_pages *p, unsigned long npages)
 
 	p->nr = 0;
 	p->pos = 0;
+	p->pfnmap = false;
 	p->pages = NULL;
 	if (type1_disable_hugepages)
 		cap = 1;
@@ -99,10 +112,108 @@ void type1_unaccount(struct type1_dma *dma, unsigned long npages)
 	}
 }
 
+/* Whether @pfn is memory the kernel does not manage: nothing to pin. */
+static bool type1_pfn_unmanaged(unsigned long pfn)
+{
+	return !pfn_valid(pfn) || PageReserved(pfn_to_page(pfn));
+}
+
+/*
+ * The pfn behind @addr of the VM_PFNMAP @vma, faulted in if the pte is not
+ * there yet.  mmap_lock is held for read; -EAGAIN if the fault dropped it
+ * (it is held again, but @vma may be gone).
+ */
+static int type1_fault_pfn(struct vm_area_struct *vma, unsigned long addr,
+			   bool write, unsigned long *pfn)
+{
+	unsigned int flags = FAULT_FLAG_REMOTE | (write ? FAULT_FLAG_WRITE : 0);
+	bool unlocked = false, writable;
+	int ret;
+
+	ret = nvfio_follow_pfn(vma, addr, pfn, &writable);
+	if (ret) {
+		ret = fixup_user_fault(vma->vm_mm, addr, flags, &unlocked);
+		if (unlocked)
+			return -EAGAIN;
+		if (ret)
+			return ret;
+		ret = nvfio_follow_pfn(vma, addr, pfn, &writable);
+		if (ret)
+			return ret;
+	}
+	/* A device-writable mapping needs a writable pte. */
+	if (write && !writable)
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Follow up to @npages pages of dma->mm from @vaddr that are mapped
+ * VM_PFNMAP, as long as their pfns are contiguous, into @p (empty).
+ * Return: the number of pfns (at least 1) or a negative errno; -EFAULT if
+ * @vaddr is not in a VM_PFNMAP vma.  Nothing is pinned or charged.
+ */
+static long type1_follow_pfnmap(struct type1_dma *dma, unsigned long vaddr,
+				unsigned long npages, struct type1_pages *p)
+{
+	struct mm_struct *mm = dma->mm;
+	struct vm_area_struct *vma = NULL;
+	unsigned long addr, pfn, n = 0;
+	long ret = 0;
+
+	/* Bound the mmap_lock hold; the caller merges contiguous batches. */
+	npages = min(npages, TYPE1_PIN_BATCH);
+	if (type1_disable_hugepages)
+		npages = 1;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	addr = nvfio_untagged_addr_remote(mm, vaddr);
+	while (n < npages) {
+		if (!vma || addr >= vma->vm_end) {
+			vma = vma_lookup(mm, addr);
+			if (!vma || !(vma->vm_flags & VM_PFNMAP)) {
+				ret = -EFAULT;
+				break;
+			}
+		}
+		ret = type1_fault_pfn(vma, addr, dma->prot & IOMMU_WRITE, &pfn);
+		if (ret == -EAGAIN) {
+			/* mmap_lock was dropped: look the vma up again. */
+			vma = NULL;
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			continue;
+		}
+		if (ret)
+			break;
+		if (!type1_pfn_unmanaged(pfn)) {
+			ret = -EFAULT;
+			break;
+		}
+		if (n && pfn != p->pfnmap_pfn + n)
+			break;
+		if (!n)
+			p->pfnmap_pfn = pfn;
+		n++;
+		addr += PAGE_SIZE;
+	}
+	mmap_read_unlock(mm);
+	if (!n)
+		return ret ? ret : -EFAULT;
+	p->pfnmap = true;
+	p->nr = n;
+	p->pos = 0;
+	return n;
+}
+
 /*
  * Pin up to @npages pages of dma->mm from @vaddr into @p, which must be
- * empty, and charge them.  Return: the number pinned (at least 1) or a
- * negative errno, in which case nothing stays pinned or charged.
+ * empty, and charge them; if @vaddr is in a VM_PFNMAP vma, follow its
+ * pfns into @p instead (type1_follow_pfnmap()).  Return: the number pinned
+ * or followed (at least 1) or a negative errno, in which case nothing
+ * stays pinned or charged.
  *
  * The charge is taken first, for every page asked for, in the one
  * mmap_lock hold of the batch: pages of the caller's own mm are then
@@ -127,6 +238,7 @@ long type1_pin(struct type1_dma *dma, unsigned long vaddr, unsigned long npages,
 
 	if (WARN_ON_ONCE(p->pos != p->nr))
 		return -EINVAL;
+	p->pfnmap = false;
 	if (dma->prot & IOMMU_WRITE)
 		flags |= FOLL_WRITE;
 	npages = min_t(unsigned long, npages, p->cap);
@@ -149,7 +261,10 @@ long type1_pin(struct type1_dma *dma, unsigned long vaddr, unsigned long npages,
 	if (ret <= 0) {
 		if (charged)
 			account_locked_vm(mm, charged, false);
-		return ret ? ret : -EFAULT;
+		/* GUP refuses VM_PFNMAP vmas with -EFAULT. */
+		if (ret == 0 || ret == -EFAULT)
+			return type1_follow_pfnmap(dma, vaddr, npages, p);
+		return ret;
 	}
 
 	for (i = 0; i < ret; i++)
@@ -173,7 +288,7 @@ long type1_pin(struct type1_dma *dma, unsigned long vaddr, unsigned long npages,
 	return ret;
 }
 
-/* Unpin and refund the pages of @p not yet consumed. */
+/* Unpin and refund the pages of @p not yet consumed (PFNMAP: drop them). */
 void type1_pages_release(struct type1_pages *p, struct type1_dma *dma)
 {
 	unsigned long counted = 0;
@@ -181,6 +296,12 @@ void type1_pages_release(struct type1_pages *p, struct type1_dma *dma)
 
 	if (p->pos == p->nr)
 		return;
+	if (p->pfnmap) {
+		/* Neither pinned nor charged. */
+		p->pos = 0;
+		p->nr = 0;
+		return;
+	}
 	for (i = p->pos; i < p->nr; i++)
 		if (type1_page_counts(p->pages[i]))
 			counted++;

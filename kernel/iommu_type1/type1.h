@@ -60,6 +60,7 @@
 
 #include <linux/iommu.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
@@ -122,12 +123,16 @@ enum type1_dma_state {
  * physically contiguous pages, each written into every domain with one
  * iommu_map().  Teardown unmaps each chunk's IOVA span from every domain
  * with one IOTLB sync and unpins its runs, without asking the IOMMU page
- * tables where the pages were.  The first chunk lives inside the mapping
+ * tables where the pages were.  A run is either pinned pages or pfns of a
+ * VM_PFNMAP mapping (device memory), never both.  The first chunk lives
+ * inside the mapping
  * (TYPE1_INLINE_RUNS runs), so a small mapping allocates nothing for its
  * record; further chunks are sized to what the mapping can still need.
  */
 struct type1_run {
-	unsigned long pfn;
+	unsigned long pfn : BITS_PER_LONG - 1; /* pfns stay far below */
+	/* Followed in a VM_PFNMAP vma: not pinned, not charged (pin.c). */
+	unsigned long pfnmap : 1;
 	unsigned long npages;
 };
 
@@ -182,16 +187,30 @@ bool type1_dma_range_busy(struct type1_container *c, dma_addr_t start,
 void type1_dma_wait_settled(struct type1_container *c);
 void type1_dma_settled(struct type1_container *c);
 
-/* pin.c: user pages and locked_vm */
+/*
+ * pin.c: user pages and locked_vm.  A batch is either pinned pages
+ * (@pages) or, when the range is a VM_PFNMAP mapping, @nr physically
+ * contiguous pfns from @pfnmap_pfn that are neither pinned nor charged.
+ */
 #define TYPE1_PAGES_ONSTACK 16
 struct type1_pages {
 	struct page **pages; /* pinned, not yet handed on */
 	/* Storage for small maps, and the fallback if allocation fails. */
 	struct page *small[TYPE1_PAGES_ONSTACK];
 	unsigned int cap; /* room in @pages */
-	unsigned int nr; /* pinned pages held */
+	unsigned int nr; /* pinned pages (or PFNMAP pfns) held */
 	unsigned int pos; /* first page not yet consumed */
+	bool pfnmap; /* the batch is PFNMAP pfns, @pages unused */
+	unsigned long pfnmap_pfn; /* first pfn of a PFNMAP batch */
 };
+
+/* The pfn of the next page of @p not yet consumed. */
+static inline unsigned long type1_pages_pfn(const struct type1_pages *p)
+{
+	if (p->pfnmap)
+		return p->pfnmap_pfn + p->pos;
+	return page_to_pfn(p->pages[p->pos]);
+}
 
 void type1_pages_init(struct type1_pages *p, unsigned long npages);
 void type1_pages_fini(struct type1_pages *p, struct type1_dma *dma);

@@ -6,9 +6,10 @@
  * struct type1_run_chunk).  Teardown unmaps a chunk of runs from every
  * domain at once, IOVA span by IOVA span, with deferred IOTLB invalidation,
  * and unpins the chunk's pages (whole folios at a time) only after the
- * IOTLB sync that makes them unreachable.  Nothing asks the IOMMU page
- * tables where the pages were: probing them page by page is what made
- * unmapping huge pages no faster than 4 KiB ones.
+ * IOTLB sync that makes them unreachable; runs of PFNMAP pfns were never
+ * pinned and are only unmapped.  Nothing asks the IOMMU page tables where
+ * the pages were: probing them page by page is what made unmapping huge
+ * pages no faster than 4 KiB ones.
  *
  * With VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP each victim's dirty pages are
  * reported (dirty.c) just before it is torn down.
@@ -73,8 +74,9 @@ void type1_unmap_unpin(struct type1_container *c, struct type1_dma *dma)
 			span += ch->run[i].npages << PAGE_SHIFT;
 		type1_unmap_span(c, iova, span);
 		for (i = 0; i < ch->nr; i++)
-			counted += type1_unpin_range(dma, ch->run[i].pfn,
-						     ch->run[i].npages);
+			if (!ch->run[i].pfnmap) /* PFNMAP: nothing pinned */
+				counted += type1_unpin_range(
+					dma, ch->run[i].pfn, ch->run[i].npages);
 		iova += span;
 		next = ch->next;
 		if (ch != &dma->inline_chunk)
