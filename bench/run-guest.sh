@@ -27,6 +27,9 @@ limit=${2:-${NVFIO_GUEST_TIMEOUT:-600}}
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: run 'make setup'"
 
 initrd=$("$REPO/bench/mkinitramfs.sh")
+# The guest's /init keeps the repo visible even where the guest mounts its own
+# tmpfs (a clone under /tmp or /run): it reads the path from here.
+echo "$REPO" >"$out/repo"
 
 case ${NVFIO_ACCEL:-tcg} in
 tcg) accel=(-accel tcg,thread=multi -cpu max) ;;
