@@ -182,7 +182,7 @@ static void removal_waits(bool remove)
 
 	if (remove) {
 		/* Bring the device back (unbound) for the tests after us. */
-		ASSERT_OK(cu_write("/sys/bus/pci/rescan", "1"));
+		ASSERT_OK(vu_write_file("/sys/bus/pci/rescan", "1"));
 		snprintf(path, sizeof(path), CU_PCI "/%s", g.edu);
 		ASSERT_TRUE(cu_exists(path));
 	}

@@ -27,47 +27,12 @@
 
 static const struct pu_devtype e1000e = {"e1000e", 0x8086, 0x10d3};
 
-/* write(2) of @s to @path: 0, or -1 with errno set. */
-static int wr(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int err;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	err = errno;
-	close(fd);
-	errno = err;
-	if (n < 0)
-		return -1;
-	return 0;
-}
-
 static int dev_wr(const char *bdf, const char *attr, const char *s)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), SYSFS_PCI "/devices/%s/%s", bdf, attr);
-	return wr(path, s);
-}
-
-static void rd(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = -1;
-
-	buf[0] = 0;
-	if (fd < 0)
-		return;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		n = 0;
-	buf[n] = 0;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
+	return vu_write_file(path, s);
 }
 
 static const char *driver_of(const char *bdf)
@@ -96,7 +61,7 @@ static void restore(void)
 		return;
 	saved.active = false;
 	if (saved.new_id[0])
-		wr(VFIO_DRV "/remove_id", saved.new_id);
+		vu_write_file(VFIO_DRV "/remove_id", saved.new_id);
 	if (!vu_driver_name(saved.bdf, cur, sizeof(cur)) && cur[0])
 		dev_wr(saved.bdf, "driver/unbind", saved.bdf);
 	dev_wr(saved.bdf, "driver_override", "\n");
@@ -111,14 +76,12 @@ static void restore(void)
  */
 static void take(const char *bdf)
 {
-	char ov[64], path[PATH_MAX];
+	char ov[64];
 
 	if (driver_of(bdf)[0])
 		SKIP("%s is bound to %s, not driverless", bdf, driver_of(bdf));
-	snprintf(path, sizeof(path), SYSFS_PCI "/devices/%s/driver_override",
-		 bdf);
-	rd(path, ov, sizeof(ov));
-	if (ov[0] && strcmp(ov, "(null)"))
+	vu_driver_override(bdf, ov, sizeof(ov));
+	if (ov[0])
 		SKIP("%s has driver_override %s", bdf, ov);
 	snprintf(saved.bdf, sizeof(saved.bdf), "%s", bdf);
 	saved.active = true;
@@ -150,46 +113,47 @@ TEST(pci_bind_only_when_asked)
 	take(bdf);
 
 	/* a plain probe of a driverless device: vfio-pci does not take it */
-	ASSERT_OK(wr(SYSFS_PCI "/drivers_probe", bdf));
+	ASSERT_OK(vu_write_file(SYSFS_PCI "/drivers_probe", bdf));
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
 
 	/* new_id: the driverless e1000e is bound at once */
 	snprintf(saved.new_id, sizeof(saved.new_id), "%04x %04x", e1000e.vendor,
 		 e1000e.device);
-	ASSERT_OK(wr(VFIO_DRV "/new_id", saved.new_id));
+	ASSERT_OK(vu_write_file(VFIO_DRV "/new_id", saved.new_id));
 	ASSERT_TRUE(!strcmp(driver_of(bdf), "vfio-pci"));
 	/* the same id again: the PCI core says it exists */
-	ASSERT_ERRNO(EEXIST, wr(VFIO_DRV "/new_id", saved.new_id));
+	ASSERT_ERRNO(EEXIST, vu_write_file(VFIO_DRV "/new_id", saved.new_id));
 	/* unbind: a probe binds it again while the id is there */
 	ASSERT_OK(dev_wr(bdf, "driver/unbind", bdf));
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
-	ASSERT_OK(wr(SYSFS_PCI "/drivers_probe", bdf));
+	ASSERT_OK(vu_write_file(SYSFS_PCI "/drivers_probe", bdf));
 	ASSERT_TRUE(!strcmp(driver_of(bdf), "vfio-pci"));
 	ASSERT_OK(dev_wr(bdf, "driver/unbind", bdf));
 	/* remove_id: no longer matched */
-	ASSERT_OK(wr(VFIO_DRV "/remove_id", saved.new_id));
-	ASSERT_ERRNO(ENODEV, wr(VFIO_DRV "/remove_id", saved.new_id));
+	ASSERT_OK(vu_write_file(VFIO_DRV "/remove_id", saved.new_id));
+	ASSERT_ERRNO(ENODEV,
+		     vu_write_file(VFIO_DRV "/remove_id", saved.new_id));
 	saved.new_id[0] = 0;
-	ASSERT_OK(wr(SYSFS_PCI "/drivers_probe", bdf));
+	ASSERT_OK(vu_write_file(SYSFS_PCI "/drivers_probe", bdf));
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
 	/* bind by hand without an override or id: no match */
-	ASSERT_ERRNO(ENODEV, wr(VFIO_DRV "/bind", bdf));
+	ASSERT_ERRNO(ENODEV, vu_write_file(VFIO_DRV "/bind", bdf));
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
 
 	/* driver_override: bound at the next probe, or by hand */
 	ASSERT_OK(dev_wr(bdf, "driver_override", "vfio-pci"));
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
-	ASSERT_OK(wr(SYSFS_PCI "/drivers_probe", bdf));
+	ASSERT_OK(vu_write_file(SYSFS_PCI "/drivers_probe", bdf));
 	ASSERT_TRUE(!strcmp(driver_of(bdf), "vfio-pci"));
 	ASSERT_OK(dev_wr(bdf, "driver/unbind", bdf));
-	ASSERT_OK(wr(VFIO_DRV "/bind", bdf));
+	ASSERT_OK(vu_write_file(VFIO_DRV "/bind", bdf));
 	ASSERT_TRUE(!strcmp(driver_of(bdf), "vfio-pci"));
 	/* bound: a second bind is refused */
-	ASSERT_ERRNO(EBUSY, wr(VFIO_DRV "/bind", bdf));
+	ASSERT_ERRNO(EBUSY, vu_write_file(VFIO_DRV "/bind", bdf));
 	ASSERT_OK(dev_wr(bdf, "driver/unbind", bdf));
 	/* an override naming another driver: vfio-pci does not match */
 	ASSERT_OK(dev_wr(bdf, "driver_override", "nvfio-nosuch"));
-	ASSERT_ERRNO(ENODEV, wr(VFIO_DRV "/bind", bdf));
+	ASSERT_ERRNO(ENODEV, vu_write_file(VFIO_DRV "/bind", bdf));
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
 	ASSERT_OK(dev_wr(bdf, "driver_override", "\n"));
 	restore();
@@ -246,9 +210,9 @@ TEST(pci_bind_bridge_refused)
 		SKIP("bridge %s is bound to %s", bdf, drv);
 	take(bdf);
 	ASSERT_OK(dev_wr(bdf, "driver_override", "vfio-pci"));
-	ASSERT_OK(wr(SYSFS_PCI "/drivers_probe", bdf));
+	ASSERT_OK(vu_write_file(SYSFS_PCI "/drivers_probe", bdf));
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
-	ASSERT_ERRNO(EINVAL, wr(VFIO_DRV "/bind", bdf));
+	ASSERT_ERRNO(EINVAL, vu_write_file(VFIO_DRV "/bind", bdf));
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
 	restore();
 }
@@ -297,7 +261,7 @@ TEST(pci_bind_e1000e_roundtrip)
 
 	/* use it through vfio-pci */
 	ASSERT_OK(dev_wr(bdf, "driver_override", "vfio-pci"));
-	ASSERT_OK(wr(SYSFS_PCI "/drivers_probe", bdf));
+	ASSERT_OK(vu_write_file(SYSFS_PCI "/drivers_probe", bdf));
 	ASSERT_TRUE(!strcmp(driver_of(bdf), "vfio-pci"));
 	if (vu_dev_open(&d, bdf, VU_STAGE_DEVICE))
 		FAIL("opening %s: %s", bdf, vu_last_error());
@@ -323,7 +287,7 @@ TEST(pci_bind_e1000e_roundtrip)
 	if (saved.unload_e1000e)
 		ASSERT_EQ(0, system("modprobe e1000e"));
 	if (!driver_of(bdf)[0]) /* modprobe binds it when it loads */
-		ASSERT_OK(wr(SYSFS_PCI "/drivers/e1000e/bind", bdf));
+		ASSERT_OK(vu_write_file(SYSFS_PCI "/drivers/e1000e/bind", bdf));
 	ASSERT_TRUE(!strcmp(driver_of(bdf), "e1000e"));
 	if (!netdev_of(bdf, ifname, sizeof(ifname)))
 		FAIL("e1000e bound to %s but no netdev appeared", bdf);
@@ -332,11 +296,11 @@ TEST(pci_bind_e1000e_roundtrip)
 	for (int i = 0; i < 100 && !up; i++) {
 		snprintf(path, sizeof(path), "/sys/class/net/%s/operstate",
 			 ifname);
-		rd(path, buf, sizeof(buf));
+		vu_read_file(path, buf, sizeof(buf));
 		up = !strcmp(buf, "up");
 		snprintf(path, sizeof(path), "/sys/class/net/%s/carrier",
 			 ifname);
-		rd(path, buf, sizeof(buf));
+		vu_read_file(path, buf, sizeof(buf));
 		up = up && !strcmp(buf, "1");
 		if (!up)
 			usleep(100000);

@@ -31,35 +31,6 @@ struct claimed {
 static struct claimed claims[8];
 static bool atexit_set;
 
-static int wr(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
-static void rd(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = -1;
-
-	buf[0] = 0;
-	if (fd < 0)
-		return;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		n = 0;
-	buf[n] = 0;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-}
-
 const char *pu_mode(void)
 {
 	const char *m = getenv("NVFIO_MODE");
@@ -90,16 +61,16 @@ static void restore(struct claimed *c)
 	if (cur[0] && strcmp(cur, c->driver)) {
 		snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver/unbind",
 			 c->bdf);
-		wr(path, c->bdf);
+		vu_write_file(path, c->bdf);
 	}
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", c->bdf);
-	wr(path, c->override[0] ? c->override : "\n");
+	vu_write_file(path, c->override[0] ? c->override : "\n");
 	if (c->driver[0]) {
 		vu_driver_name(c->bdf, cur, sizeof(cur));
 		if (!cur[0]) {
 			snprintf(path, sizeof(path),
 				 "/sys/bus/pci/drivers/%s/bind", c->driver);
-			wr(path, c->bdf);
+			vu_write_file(path, c->bdf);
 		}
 	}
 }
@@ -113,7 +84,6 @@ static void restore_all(void)
 void pu_claim(const char *bdf)
 {
 	struct claimed *c = NULL;
-	char path[PATH_MAX];
 
 	for (unsigned int i = 0; i < sizeof(claims) / sizeof(claims[0]); i++)
 		if (!claims[i].active) {
@@ -127,10 +97,7 @@ void pu_claim(const char *bdf)
 		FAIL("%s", vu_last_error());
 	if (!strcmp(c->driver, "vfio-pci"))
 		return; /* the bench bound it: nothing to restore */
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", bdf);
-	rd(path, c->override, sizeof(c->override));
-	if (!strcmp(c->override, "(null)"))
-		c->override[0] = 0;
+	vu_driver_override(bdf, c->override, sizeof(c->override));
 	c->active = true;
 	if (!atexit_set) {
 		atexit(restore_all);

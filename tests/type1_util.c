@@ -33,18 +33,6 @@ const char *t1_param_path(const char *param)
 static char second_bdf[VU_BDF_LEN];
 static char second_drv[64];
 
-static void write_sysfs(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0)
-		return;
-	if (write(fd, val, strlen(val)) < 0) {
-		/* best effort: restoring at exit */
-	}
-	close(fd);
-}
-
 static void second_restore(void)
 {
 	char path[256], cur[64] = "";
@@ -53,17 +41,17 @@ static void second_restore(void)
 		return;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 second_bdf);
-	write_sysfs(path, "\n");
+	vu_write_file(path, "\n");
 	vu_driver_name(second_bdf, cur, sizeof(cur));
 	if (!strcmp(cur, second_drv))
 		return;
 	if (cur[0]) {
 		snprintf(path, sizeof(path),
 			 "/sys/bus/pci/devices/%s/driver/unbind", second_bdf);
-		write_sysfs(path, second_bdf);
+		vu_write_file(path, second_bdf);
 	}
 	if (second_drv[0])
-		write_sysfs("/sys/bus/pci/drivers_probe", second_bdf);
+		vu_write_file("/sys/bus/pci/drivers_probe", second_bdf);
 }
 
 const char *t1_second_device(void)

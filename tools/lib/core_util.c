@@ -35,42 +35,6 @@ static int nr_children;
 
 static pid_t owner_pid;
 
-static int read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	return 0;
-}
-
-int cu_write(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	size_t len = strlen(s);
-	ssize_t n;
-	int err;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, len);
-	err = n < 0 ? errno : (size_t)n != len ? EIO : 0;
-	close(fd);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return 0;
-}
-
 int cu_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
@@ -177,15 +141,6 @@ const char *cu_driver(const char *bdf)
 	return buf;
 }
 
-static void read_override(const char *bdf, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), CU_PCI "/%s/driver_override", bdf);
-	if (read_small(path, buf, len) || !strcmp(buf, "(null)"))
-		buf[0] = 0;
-}
-
 static void cu_atexit(void)
 {
 	if (getpid() == owner_pid)
@@ -213,7 +168,7 @@ void cu_save_device(const char *bdf)
 	s = &saved[nr_saved++];
 	snprintf(s->bdf, sizeof(s->bdf), "%s", bdf);
 	snprintf(s->driver, sizeof(s->driver), "%s", cu_driver(bdf));
-	read_override(bdf, s->override, sizeof(s->override));
+	vu_driver_override(bdf, s->override, sizeof(s->override));
 }
 
 int cu_unbind(const char *bdf)
@@ -222,11 +177,11 @@ int cu_unbind(const char *bdf)
 
 	if (cu_driver(bdf)[0]) {
 		snprintf(path, sizeof(path), CU_PCI "/%s/driver/unbind", bdf);
-		if (cu_write(path, bdf))
+		if (vu_write_file(path, bdf))
 			return -1;
 	}
 	snprintf(path, sizeof(path), CU_PCI "/%s/driver_override", bdf);
-	return cu_write(path, "\n");
+	return vu_write_file(path, "\n");
 }
 
 int cu_bind(const char *bdf, const char *driver)
@@ -239,7 +194,7 @@ int cu_bind_direct(const char *bdf, const char *driver)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", driver);
-	return cu_write(path, bdf);
+	return vu_write_file(path, bdf);
 }
 
 int cu_module_loaded(const char *name)
@@ -273,7 +228,7 @@ long cu_module_refcnt(const char *name)
 	char path[PATH_MAX], buf[32];
 
 	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
-	if (read_small(path, buf, sizeof(buf)))
+	if (vu_read_file(path, buf, sizeof(buf)))
 		return -1;
 	return strtol(buf, NULL, 10);
 }
@@ -297,7 +252,7 @@ pid_t cu_write_async(const char *path, const char *s)
 		 * for exactly those to be closed. */
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd);
-		_exit(cu_write(path, s) ? (errno & 0xff) : 0);
+		_exit(vu_write_file(path, s) ? (errno & 0xff) : 0);
 	}
 	if (nr_children < 8)
 		children[nr_children++] = pid;
@@ -412,7 +367,7 @@ void cu_restore_all(void)
 		if (!cu_exists(path))
 			rescan = 1;
 	}
-	if (rescan && cu_write("/sys/bus/pci/rescan", "1"))
+	if (rescan && vu_write_file("/sys/bus/pci/rescan", "1"))
 		fprintf(stderr, "core_util: rescan failed: %s\n",
 			strerror(errno));
 	for (int i = 0; i < nr_saved; i++) {
@@ -420,7 +375,7 @@ void cu_restore_all(void)
 		char path[PATH_MAX], ov[64];
 
 		if (!strcmp(cu_driver(s->bdf), s->driver)) {
-			read_override(s->bdf, ov, sizeof(ov));
+			vu_driver_override(s->bdf, ov, sizeof(ov));
 			if (!strcmp(ov, s->override))
 				continue;
 		}
@@ -430,10 +385,10 @@ void cu_restore_all(void)
 		if (s->override[0]) {
 			snprintf(path, sizeof(path),
 				 CU_PCI "/%s/driver_override", s->bdf);
-			cu_write(path, s->override);
+			vu_write_file(path, s->override);
 		}
 		if (s->driver[0] &&
-		    (cu_write("/sys/bus/pci/drivers_probe", s->bdf) ||
+		    (vu_write_file("/sys/bus/pci/drivers_probe", s->bdf) ||
 		     strcmp(cu_driver(s->bdf), s->driver)))
 			fprintf(stderr, "core_util: %s not back on %s\n",
 				s->bdf, s->driver);

@@ -21,8 +21,6 @@
 
 #define CU_PCI "/sys/bus/pci/devices"
 
-/* Write s to a sysfs (or any) file. */
-int cu_write(const char *path, const char *s);
 int cu_exists(const char *path);
 
 /* Number of devices in IOMMU group `group`, or -1. */

@@ -57,11 +57,12 @@ const char *vu_errno_name(int err)
 
 /* ---- sysfs ---- */
 
-static int read_file(const char *path, char *buf, size_t len)
+int vu_read_file(const char *path, char *buf, size_t len)
 {
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	buf[0] = 0;
 	if (fd < 0)
 		return fail("open %s", path);
 	n = read(fd, buf, len - 1);
@@ -79,7 +80,7 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int write_file(const char *path, const char *s)
+int vu_write_file(const char *path, const char *s)
 {
 	size_t len = strlen(s);
 	ssize_t n;
@@ -104,7 +105,7 @@ int vu_sysfs_read_hex(const char *bdf, const char *attr, unsigned long *val)
 	char path[PATH_MAX], buf[64], *end;
 
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s/%s", bdf, attr);
-	if (read_file(path, buf, sizeof(buf)))
+	if (vu_read_file(path, buf, sizeof(buf)))
 		return -1;
 	errno = 0;
 	*val = strtoul(buf, &end, 16);
@@ -190,6 +191,15 @@ int vu_driver_name(const char *bdf, char *buf, size_t len)
 	return 0;
 }
 
+void vu_driver_override(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", bdf);
+	if (vu_read_file(path, buf, len) || !strcmp(buf, "(null)"))
+		buf[0] = 0;
+}
+
 int vu_bind_driver(const char *bdf, const char *driver)
 {
 	char path[PATH_MAX], cur[256];
@@ -199,15 +209,15 @@ int vu_bind_driver(const char *bdf, const char *driver)
 	if (!strcmp(cur, driver))
 		return 0;
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", bdf);
-	if (write_file(path, driver))
+	if (vu_write_file(path, driver))
 		return -1;
 	if (cur[0]) {
 		snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver/unbind",
 			 bdf);
-		if (write_file(path, bdf))
+		if (vu_write_file(path, bdf))
 			return -1;
 	}
-	if (write_file("/sys/bus/pci/drivers_probe", bdf))
+	if (vu_write_file("/sys/bus/pci/drivers_probe", bdf))
 		return -1;
 	if (vu_driver_name(bdf, cur, sizeof(cur)))
 		return -1;
@@ -582,7 +592,7 @@ int vu_module_refcnt(const char *name)
 	char path[PATH_MAX], buf[32];
 
 	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
-	if (read_file(path, buf, sizeof(buf)))
+	if (vu_read_file(path, buf, sizeof(buf)))
 		return -1;
 	return atoi(buf);
 }

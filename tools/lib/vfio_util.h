@@ -21,6 +21,14 @@ const char *vu_last_error(void);
 const char *vu_errno_name(int err);
 
 /* ---- sysfs ---- */
+/*
+ * Read a small file (a sysfs attribute) into @buf, at most @len - 1 bytes,
+ * trailing newlines and spaces stripped.  On failure @buf is "" and -1 is
+ * returned with errno set.
+ */
+int vu_read_file(const char *path, char *buf, size_t len);
+/* One write(2) of @s to @path: 0, or -1 with errno set (EIO if short). */
+int vu_write_file(const char *path, const char *s);
 /* Read a hex attribute like "vendor" of a PCI device. */
 int vu_sysfs_read_hex(const char *bdf, const char *attr, unsigned long *val);
 /* Does /sys/bus/pci/devices/<bdf>/<attr> exist? */
@@ -31,6 +39,8 @@ int vu_find_pci_device(uint16_t vendor, uint16_t device, char *bdf, size_t len);
 int vu_iommu_group(const char *bdf);
 /* Name of the bound driver; "" if none. */
 int vu_driver_name(const char *bdf, char *buf, size_t len);
+/* driver_override of a device; "" if none ("(null)") or unreadable. */
+void vu_driver_override(const char *bdf, char *buf, size_t len);
 /* Unbind from the current driver and bind to `driver` via driver_override. */
 int vu_bind_driver(const char *bdf, const char *driver);
 
