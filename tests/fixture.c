@@ -2,6 +2,8 @@
 /* Shared setup for tests: the edu device and its VFIO objects. */
 #include "fixture.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -53,4 +55,14 @@ void fx_open_edu(struct vu_dev *d, struct edu *e, bool use_mmap)
 	if (edu_init(e, d->device, use_mmap))
 		FAIL("edu_init(%s): %s", use_mmap ? "mmap" : "pread",
 		     vu_last_error());
+}
+
+int fx_ext_open(void)
+{
+	int fd = open("/dev/nvfio_ext_test", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		FAIL("open /dev/nvfio_ext_test (nvfio_ext_test.ko loaded?): %s",
+		     strerror(errno));
+	return fd;
 }

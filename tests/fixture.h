@@ -15,5 +15,8 @@ int fx_group_id(void);
 void fx_open(struct vu_dev *d, enum vu_stage stage);
 /* fx_open(VU_STAGE_DEVICE) + edu_init(). */
 void fx_open_edu(struct vu_dev *d, struct edu *e, bool use_mmap);
+/* Open /dev/nvfio_ext_test (the external-user test module), failing the
+ * test if it cannot. */
+int fx_ext_open(void);
 
 #endif

@@ -20,16 +20,6 @@
 #define IOVA 0x100000ULL
 #define MAP_SIZE 0x40000ULL /* 256 KiB */
 
-static int ext_open(void)
-{
-	int fd = open("/dev/nvfio_ext_test", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		FAIL("open /dev/nvfio_ext_test (nvfio_ext_test.ko loaded?): %s",
-		     strerror(errno));
-	return fd;
-}
-
 static int ext_get(int ext, int fd)
 {
 	return ioctl(ext, NVFIO_EXT_GET, &fd);
@@ -74,7 +64,7 @@ TEST_OURS_ONLY(external_get_id_put)
 	int ext;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_IOMMU);
 	ASSERT_ERRNO(ENOENT, ioctl(ext, NVFIO_EXT_ID));
 	ASSERT_ERRNO(ENOENT, ioctl(ext, NVFIO_EXT_PUT));
@@ -102,7 +92,7 @@ TEST_OURS_ONLY(external_refuse_not_group)
 	int ext, null, fd;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_DEVICE);
 	null = open("/dev/null", O_RDWR);
 	ASSERT_OK(null);
@@ -131,7 +121,7 @@ TEST_OURS_ONLY(external_refuse_no_container)
 	int ext, core0;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_GROUP);
 	core0 = refcnt("nvfio");
 	ASSERT_ERRNO(EINVAL, ext_get(ext, d.group));
@@ -160,7 +150,7 @@ TEST_OURS_ONLY(external_refuse_no_iommu)
 	int ext;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_ATTACHED);
 	ASSERT_ERRNO(EINVAL, ext_get(ext, d.group));
 	ASSERT_ERRNO(ENOENT, ioctl(ext, NVFIO_EXT_ID));
@@ -185,7 +175,7 @@ TEST_OURS_ONLY(external_blocks_unset_container)
 	int ext;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_IOMMU);
 	ASSERT_OK(ext_get(ext, d.group));
 	ASSERT_ERRNO(EBUSY, ioctl(d.group, VFIO_GROUP_UNSET_CONTAINER));
@@ -209,7 +199,7 @@ TEST_OURS_ONLY(external_survives_close)
 	void *buf;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_DEVICE);
 	buf = vu_alloc_dma_buffer(MAP_SIZE);
 	ASSERT_TRUE(buf != NULL);
@@ -244,7 +234,7 @@ TEST_OURS_ONLY(external_put_on_release)
 	int ext;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_IOMMU);
 	ASSERT_OK(ext_get(ext, d.group));
 	vu_dev_close(&d);
@@ -260,8 +250,8 @@ TEST_OURS_ONLY(external_two_users)
 	struct vu_dev d;
 
 	REQUIRE_OURS();
-	ext1 = ext_open();
-	ext2 = ext_open();
+	ext1 = fx_ext_open();
+	ext2 = fx_ext_open();
 	fx_open(&d, VU_STAGE_IOMMU);
 	type1 = refcnt("nvfio_iommu_type1");
 	ASSERT_OK(ext_get(ext1, d.group));

@@ -17,16 +17,6 @@
 #include "../kernel/testing/nvfio_ext_test.h"
 #include "test_kvm_util.h"
 
-static int ext_open(void)
-{
-	int fd = open("/dev/nvfio_ext_test", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		FAIL("open /dev/nvfio_ext_test (nvfio_ext_test.ko loaded?): %s",
-		     strerror(errno));
-	return fd;
-}
-
 /* Which kvm does VFIO file fd have: NONE, the one of vm_fd, or OTHER. */
 static int file_kvm(int ext, int fd, int vm_fd)
 {
@@ -56,7 +46,7 @@ TEST_OURS_ONLY(kvm_nvfio_device_sees_kvm)
 	int ext, dev2;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_IOMMU);
 	kv_open(&k);
 	ASSERT_EQ(NVFIO_EXT_KVM_NONE, file_kvm(ext, d.group, k.vm));
@@ -93,7 +83,7 @@ TEST_OURS_ONLY(kvm_nvfio_device_opened_before_add)
 	int ext, dev2;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_DEVICE);
 	kv_open(&k);
 	ASSERT_OK(kv_add(&k, d.group));
@@ -127,7 +117,7 @@ TEST_OURS_ONLY(kvm_nvfio_del_drops_kvm)
 	int ext;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_IOMMU);
 	kv_open(&k);
 	ASSERT_OK(kv_add(&k, d.group));
@@ -158,7 +148,7 @@ TEST_OURS_ONLY(kvm_nvfio_vm_release_drops_kvm)
 	struct kv k;
 
 	REQUIRE_OURS();
-	ext = ext_open();
+	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_IOMMU);
 
 	/* No device open: closing the VM's fds destroys it. */
