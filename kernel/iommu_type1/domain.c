@@ -284,8 +284,8 @@ done:
 
 out_detach:
 	iommu_detach_group(dom, group);
-	type1_iova_free(&ranges);
 out_free_dom:
+	type1_iova_free(&ranges);
 	kfree(nd);
 	iommu_domain_free(dom);
 out_free_group:
