@@ -213,10 +213,10 @@ int nvfio_file_iommu_group_id(struct file *file)
 	struct nvfio_group *group = nvfio_group_from_file(file);
 	int id;
 
-	/* The group is named by its id; the name outlives the IOMMU group. */
-	if (!group || kstrtoint(dev_name(&group->dev), 10, &id))
+	if (!group)
 		return -EINVAL;
-	return id;
+	id = nvfio_external_user_iommu_id(group);
+	return id < 0 ? -EINVAL : id;
 }
 EXPORT_SYMBOL_GPL(nvfio_file_iommu_group_id);
 
