@@ -157,13 +157,13 @@ TEST(core_container_deprivileged)
 	fx_open(&d, VU_STAGE_IOMMU);
 	buf = vu_alloc_dma_buffer(4 * 4096);
 	ASSERT_TRUE(buf);
-	base = cu_vmlck_kb();
+	base = vu_locked_kb();
 	ASSERT_OK(vu_dma_map(d.container, buf, 0x100000, 4 * 4096));
-	mapped = cu_vmlck_kb();
+	mapped = vu_locked_kb();
 	ASSERT_EQ(base + 16, mapped);
 
 	ASSERT_EQ(0, ioctl(d.group, VFIO_GROUP_UNSET_CONTAINER));
-	ASSERT_EQ(base, cu_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_TRUE(!core_has_iommu(d.container));
 	ASSERT_ERRNO(EINVAL, vu_dma_map(d.container, buf, 0x100000, 4096));
 	ASSERT_ERRNO(EINVAL,
@@ -174,7 +174,7 @@ TEST(core_container_deprivileged)
 	/* The new backend starts empty. */
 	ASSERT_OK(vu_dma_unmap(d.container, 0x100000, 4 * 4096, &unmapped));
 	ASSERT_EQ(0, unmapped);
-	ASSERT_EQ(base, cu_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	vu_dev_close(&d);
 	vu_free_dma_buffer(buf, 4 * 4096);
 }

@@ -39,7 +39,7 @@ TEST(core_lifetime_close_orders)
 
 	buf = vu_alloc_dma_buffer(2 * 4096);
 	ASSERT_TRUE(buf);
-	base = cu_vmlck_kb();
+	base = vu_locked_kb();
 	for (;;) {
 		char order[NFD + 1];
 		int fd[NFD], group;
@@ -58,7 +58,7 @@ TEST(core_lifetime_close_orders)
 		ASSERT_OK(vu_dma_map(fd[C], buf, 0x100000, 4096));
 		ASSERT_OK(
 			vu_dma_map(fd[C], (char *)buf + 4096, 0x300000, 4096));
-		ASSERT_EQ(base + 8, cu_vmlck_kb());
+		ASSERT_EQ(base + 8, vu_locked_kb());
 
 		for (int i = 0; i < NFD; i++) {
 			ASSERT_OK(close(fd[perm[i]]));
@@ -66,9 +66,9 @@ TEST(core_lifetime_close_orders)
 			check_open_fds(fd, order, i + 1);
 		}
 		/* Everything is released: mappings unpinned, group free. */
-		if (cu_vmlck_kb() != base)
+		if (vu_locked_kb() != base)
 			FAIL("order %s: VmLck %ld kB, %ld before", order,
-			     cu_vmlck_kb(), base);
+			     vu_locked_kb(), base);
 		group = vu_open_group(d.group_id);
 		if (group < 0)
 			FAIL("order %s: %s", order, vu_last_error());
@@ -131,7 +131,7 @@ static void check_group_gone(struct shared_group *g, struct vu_dev *d,
 	ASSERT_ERRNO(EINVAL, ioctl(d->group, VFIO_GROUP_UNSET_CONTAINER));
 	ASSERT_ERRNO(ENODEV, ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, g->edu));
 	ASSERT_TRUE(!core_has_iommu(d->container));
-	ASSERT_EQ(base, cu_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 }
 
 /* Unbind or remove (`how`) the edu while its device fd is open. */
@@ -148,7 +148,7 @@ static void removal_waits(bool remove)
 
 	buf = vu_alloc_dma_buffer(4096);
 	ASSERT_TRUE(buf);
-	base = cu_vmlck_kb();
+	base = vu_locked_kb();
 	efd = open_shared_edu(&g, &d, buf);
 
 	if (remove)
@@ -213,7 +213,7 @@ TEST(core_lifetime_unbind_without_fd)
 
 	buf = vu_alloc_dma_buffer(4096);
 	ASSERT_TRUE(buf);
-	base = cu_vmlck_kb();
+	base = vu_locked_kb();
 	efd = open_shared_edu(&g, &d, buf);
 	ASSERT_OK(close(d.device));
 	d.device = -1;

@@ -14,29 +14,29 @@
 TEST(core_backend_pinned_by_container)
 {
 	const char *mod = type1_module();
-	long before = cu_module_refcnt(mod);
+	long before = vu_module_refcnt(mod);
 	struct vu_dev d;
 
 	ASSERT_TRUE(before >= 0);
 	fx_open(&d, VU_STAGE_ATTACHED);
-	ASSERT_EQ(before, cu_module_refcnt(mod));
+	ASSERT_EQ(before, vu_module_refcnt(mod));
 	ASSERT_OK(vu_set_iommu(d.container, VFIO_TYPE1v2_IOMMU));
-	ASSERT_EQ(before + 1, cu_module_refcnt(mod));
+	ASSERT_EQ(before + 1, vu_module_refcnt(mod));
 	ASSERT_ERRNO(EWOULDBLOCK, cu_delete_module(mod));
 	ASSERT_TRUE(cu_module_loaded(mod));
 	/* Deprivileging drops the pin. */
 	ASSERT_EQ(0, ioctl(d.group, VFIO_GROUP_UNSET_CONTAINER));
-	ASSERT_EQ(before, cu_module_refcnt(mod));
+	ASSERT_EQ(before, vu_module_refcnt(mod));
 	ASSERT_OK(vu_group_set_container(d.group, d.container));
 	ASSERT_OK(vu_set_iommu(d.container, VFIO_TYPE1v2_IOMMU));
-	ASSERT_EQ(before + 1, cu_module_refcnt(mod));
+	ASSERT_EQ(before + 1, vu_module_refcnt(mod));
 	/* Closing the container fd first: the group still holds it. */
 	ASSERT_OK(close(d.container));
 	d.container = -1;
-	ASSERT_EQ(before + 1, cu_module_refcnt(mod));
+	ASSERT_EQ(before + 1, vu_module_refcnt(mod));
 	ASSERT_OK(close(d.group));
 	d.group = -1;
-	ASSERT_EQ(before, cu_module_refcnt(mod));
+	ASSERT_EQ(before, vu_module_refcnt(mod));
 	vu_dev_close(&d);
 }
 
@@ -44,22 +44,22 @@ TEST(core_backend_pinned_by_container)
 TEST(core_bus_driver_pinned_by_device)
 {
 	const char *mod = pci_module();
-	long before = cu_module_refcnt(mod);
+	long before = vu_module_refcnt(mod);
 	struct vu_dev d;
 	int dev2;
 
 	ASSERT_TRUE(before >= 0);
 	fx_open(&d, VU_STAGE_DEVICE);
-	ASSERT_EQ(before + 1, cu_module_refcnt(mod));
+	ASSERT_EQ(before + 1, vu_module_refcnt(mod));
 	dev2 = vu_get_device_fd(d.group, d.bdf);
 	ASSERT_OK(dev2);
-	ASSERT_EQ(before + 1, cu_module_refcnt(mod));
+	ASSERT_EQ(before + 1, vu_module_refcnt(mod));
 	ASSERT_ERRNO(EWOULDBLOCK, cu_delete_module(mod));
 	ASSERT_OK(close(d.device));
 	d.device = -1;
-	ASSERT_EQ(before + 1, cu_module_refcnt(mod));
+	ASSERT_EQ(before + 1, vu_module_refcnt(mod));
 	ASSERT_OK(close(dev2));
-	ASSERT_EQ(before, cu_module_refcnt(mod));
+	ASSERT_EQ(before, vu_module_refcnt(mod));
 	vu_dev_close(&d);
 }
 

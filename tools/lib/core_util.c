@@ -223,16 +223,6 @@ int cu_modprobe(const char *name)
 	return 0;
 }
 
-long cu_module_refcnt(const char *name)
-{
-	char path[PATH_MAX], buf[32];
-
-	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
-	if (vu_read_file(path, buf, sizeof(buf)))
-		return -1;
-	return strtol(buf, NULL, 10);
-}
-
 int cu_delete_module(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -1 : 0;
@@ -320,21 +310,6 @@ int cu_kmsg_find(int fd, const char *const *needles, char *line, size_t len)
 			return 1;
 		}
 	}
-}
-
-long cu_vmlck_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
 }
 
 void cu_restore_all(void)

@@ -47,8 +47,6 @@ const char *cu_driver(const char *bdf);
 int cu_module_loaded(const char *name);
 /* modprobe; unloaded again at exit if it was not loaded before. */
 int cu_modprobe(const char *name);
-/* /sys/module/<name>/refcnt, or -1. */
-long cu_module_refcnt(const char *name);
 /* delete_module(name, O_NONBLOCK): 0 or -1 with errno. */
 int cu_delete_module(const char *name);
 
@@ -63,9 +61,6 @@ int cu_kmsg_open(void);
 /* Next record (already written) that contains every string of `needles`
  * (NULL-terminated); copies it to line.  1 found, 0 not. */
 int cu_kmsg_find(int fd, const char *const *needles, char *line, size_t len);
-
-/* VmLck of this process in kB, or -1. */
-long cu_vmlck_kb(void);
 
 /* Put everything back (also runs at exit). */
 void cu_restore_all(void);
