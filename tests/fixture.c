@@ -66,3 +66,12 @@ int fx_ext_open(void)
 		     strerror(errno));
 	return fd;
 }
+
+int fx_module_refcnt(const char *mod)
+{
+	int n = vu_module_refcnt(mod);
+
+	if (n < 0)
+		FAIL("%s", vu_last_error());
+	return n;
+}

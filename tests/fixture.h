@@ -18,5 +18,7 @@ void fx_open_edu(struct vu_dev *d, struct edu *e, bool use_mmap);
 /* Open /dev/nvfio_ext_test (the external-user test module), failing the
  * test if it cannot. */
 int fx_ext_open(void);
+/* /sys/module/<mod>/refcnt, failing the test if it cannot be read. */
+int fx_module_refcnt(const char *mod);
 
 #endif

@@ -29,15 +29,6 @@ static int file_kvm(int ext, int fd, int vm_fd)
 	return ret;
 }
 
-static int refcnt(const char *mod)
-{
-	int n = vu_module_refcnt(mod);
-
-	if (n < 0)
-		FAIL("%s", vu_last_error());
-	return n;
-}
-
 /* A device opened after FILE_ADD sees the VM's kvm in its open path. */
 TEST_OURS_ONLY(kvm_nvfio_device_sees_kvm)
 {
@@ -163,11 +154,11 @@ TEST_OURS_ONLY(kvm_nvfio_vm_release_drops_kvm)
 
 	/* A device holds the kvm (and a reference on kvm.ko while it does). */
 	kv_open(&k);
-	kvm_ref0 = refcnt("kvm");
+	kvm_ref0 = fx_module_refcnt("kvm");
 	ASSERT_OK(kv_add(&k, d.group));
 	d.device = vu_get_device_fd(d.group, d.bdf);
 	ASSERT_OK(d.device);
-	ASSERT_EQ(kvm_ref0 + 1, refcnt("kvm"));
+	ASSERT_EQ(kvm_ref0 + 1, fx_module_refcnt("kvm"));
 	/* The KVM-VFIO device goes: the group's kvm with it, not the device's.
 	 */
 	close(k.dev);
@@ -177,11 +168,11 @@ TEST_OURS_ONLY(kvm_nvfio_vm_release_drops_kvm)
 	/* The VM fd goes: the VM lives on through the device. */
 	kv_close(&k);
 	ASSERT_EQ(NVFIO_EXT_KVM_OTHER, file_kvm(ext, d.device, -1));
-	kvm_ref1 = refcnt("kvm");
+	kvm_ref1 = fx_module_refcnt("kvm");
 	/* Its last reference goes with the device, and kvm.ko's with it. */
 	close(d.device);
 	d.device = -1;
-	ASSERT_EQ(kvm_ref1 - 1, refcnt("kvm"));
+	ASSERT_EQ(kvm_ref1 - 1, fx_module_refcnt("kvm"));
 	vu_dev_close(&d);
 	close(ext);
 }
@@ -222,18 +213,18 @@ TEST_OURS_ONLY(kvm_nvfio_pins_modules)
 	REQUIRE_OURS();
 	fx_open(&d, VU_STAGE_CONTAINER);
 	kv_open(&k);
-	core0 = refcnt("nvfio");
-	bridge0 = refcnt("nvfio_kvm");
+	core0 = fx_module_refcnt("nvfio");
+	bridge0 = fx_module_refcnt("nvfio_kvm");
 
 	d.group = vu_open_group(d.group_id);
 	ASSERT_OK(d.group);
-	ASSERT_TRUE(refcnt("nvfio") > core0);
+	ASSERT_TRUE(fx_module_refcnt("nvfio") > core0);
 	ASSERT_OK(kv_add(&k, d.group));
-	ASSERT_EQ(bridge0 + 1, refcnt("nvfio_kvm"));
+	ASSERT_EQ(bridge0 + 1, fx_module_refcnt("nvfio_kvm"));
 	close(d.group);
 	d.group = -1;
 	/* Our group fd is closed, but KVM's reference keeps the file. */
-	ASSERT_TRUE(refcnt("nvfio") > core0);
+	ASSERT_TRUE(fx_module_refcnt("nvfio") > core0);
 
 	errno = 0;
 	ret = try_rmmod("nvfio_kvm");
@@ -247,8 +238,8 @@ TEST_OURS_ONLY(kvm_nvfio_pins_modules)
 
 	kv_close(&k);
 	/* The VM released the group file and the group's kvm. */
-	ASSERT_EQ(core0, refcnt("nvfio"));
-	ASSERT_EQ(bridge0, refcnt("nvfio_kvm"));
+	ASSERT_EQ(core0, fx_module_refcnt("nvfio"));
+	ASSERT_EQ(bridge0, fx_module_refcnt("nvfio_kvm"));
 	vu_dev_close(&d);
 }
 
@@ -262,13 +253,13 @@ TEST_OURS_ONLY(kvm_nvfio_device_file_no_bridge_ref)
 	REQUIRE_OURS();
 	fx_open(&d, VU_STAGE_DEVICE);
 	kv_open(&k);
-	bridge0 = refcnt("nvfio_kvm");
+	bridge0 = fx_module_refcnt("nvfio_kvm");
 	ASSERT_OK(kv_add(&k, d.device));
-	ASSERT_EQ(bridge0, refcnt("nvfio_kvm"));
+	ASSERT_EQ(bridge0, fx_module_refcnt("nvfio_kvm"));
 	ASSERT_OK(kv_add(&k, d.group));
-	ASSERT_EQ(bridge0 + 1, refcnt("nvfio_kvm"));
+	ASSERT_EQ(bridge0 + 1, fx_module_refcnt("nvfio_kvm"));
 	kv_close(&k);
-	ASSERT_EQ(bridge0, refcnt("nvfio_kvm"));
+	ASSERT_EQ(bridge0, fx_module_refcnt("nvfio_kvm"));
 	vu_dev_close(&d);
 }
 
@@ -282,15 +273,15 @@ TEST_OURS_ONLY(kvm_nvfio_device_file_pins_core)
 	REQUIRE_OURS();
 	fx_open(&d, VU_STAGE_DEVICE);
 	kv_open(&k);
-	core0 = refcnt("nvfio");
+	core0 = fx_module_refcnt("nvfio");
 	ASSERT_OK(kv_add(&k, d.device));
 	close(d.device);
 	d.device = -1;
-	ASSERT_EQ(core0, refcnt("nvfio"));
+	ASSERT_EQ(core0, fx_module_refcnt("nvfio"));
 	/* The device is still open (KVM holds it): its group stays busy. */
 	ASSERT_ERRNO(EBUSY, ioctl(d.group, VFIO_GROUP_UNSET_CONTAINER));
 	kv_close(&k);
-	ASSERT_EQ(core0 - 1, refcnt("nvfio"));
+	ASSERT_EQ(core0 - 1, fx_module_refcnt("nvfio"));
 	ASSERT_OK(ioctl(d.group, VFIO_GROUP_UNSET_CONTAINER));
 	vu_dev_close(&d);
 }
