@@ -347,17 +347,6 @@ TEST(pci_info_dump)
 	}
 }
 
-/* Wait up to @ms for @efd; true if it fired. */
-static bool fired(int efd, int ms)
-{
-	uint64_t n;
-	int r = vu_eventfd_wait(efd, ms, &n);
-
-	if (r < 0)
-		FAIL("%s", vu_last_error());
-	return r == 1;
-}
-
 /*
  * Real INTx from the edu (MSI off: it asserts its pin while its interrupt
  * status is non-zero): automasked on arrival, unmasked by ioctl and by
@@ -380,26 +369,26 @@ TEST(pci_intx_edu)
 
 	/* raise: one signal, then masked while the line stays asserted */
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
-	ASSERT_TRUE(fired(trig, 2000));
-	ASSERT_TRUE(!fired(trig, 200));
+	ASSERT_TRUE(pu_fired(trig, 2000));
+	ASSERT_TRUE(!pu_fired(trig, 200));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
 	/* still masked: a new assertion is not delivered */
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
-	ASSERT_TRUE(!fired(trig, 200));
+	ASSERT_TRUE(!pu_fired(trig, 200));
 	/* unmask by ioctl while asserted: signalled again at once */
 	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
-	ASSERT_TRUE(fired(trig, 2000));
+	ASSERT_TRUE(pu_fired(trig, 2000));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
 	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
-	ASSERT_TRUE(!fired(trig, 100));
+	ASSERT_TRUE(!pu_fired(trig, 100));
 
 	/* unmask by eventfd */
 	ASSERT_OK(set_irqs(d.device, DE | U_, 0, 0, 1, &unmask, 4));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
-	ASSERT_TRUE(fired(trig, 2000));
+	ASSERT_TRUE(pu_fired(trig, 2000));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
-	ASSERT_TRUE(!fired(trig, 200));
+	ASSERT_TRUE(!pu_fired(trig, 200));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
 	{
 		uint64_t v = 1;
@@ -407,16 +396,16 @@ TEST(pci_intx_edu)
 		ASSERT_EQ(8, write(unmask, &v, 8));
 	}
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
-	ASSERT_TRUE(fired(trig, 2000));
+	ASSERT_TRUE(pu_fired(trig, 2000));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
 
 	/* mask by ioctl: nothing arrives; unmask: the pending one does */
 	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
 	ASSERT_OK(set_irqs(d.device, DN | M_, 0, 0, 1, NULL, 0));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
-	ASSERT_TRUE(!fired(trig, 200));
+	ASSERT_TRUE(!pu_fired(trig, 200));
 	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
-	ASSERT_TRUE(fired(trig, 2000));
+	ASSERT_TRUE(pu_fired(trig, 2000));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
 
 	ASSERT_OK(vu_irq_disable(d.device, VFIO_PCI_INTX_IRQ_INDEX));

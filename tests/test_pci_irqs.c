@@ -64,24 +64,14 @@ static void raise_cause(struct nic *n, uint32_t c)
 	reg_wr(n, E1000_ICS, c);
 }
 
-static bool fired(int efd, int ms)
-{
-	uint64_t cnt;
-	int r = vu_eventfd_wait(efd, ms, &cnt);
-
-	if (r < 0)
-		FAIL("%s", vu_last_error());
-	return r == 1;
-}
-
 /* Exactly the eventfds in @mask fire (waiting up to 2 s for each). */
 static void expect(struct nic *n, unsigned int mask, const char *what)
 {
 	for (int i = 0; i < NVEC; i++)
-		if ((mask & (1u << i)) && !fired(n->efd[i], 2000))
+		if ((mask & (1u << i)) && !pu_fired(n->efd[i], 2000))
 			FAIL("%s: vector %d did not fire", what, i);
 	for (int i = 0; i < NVEC; i++)
-		if (!(mask & (1u << i)) && fired(n->efd[i], 50))
+		if (!(mask & (1u << i)) && pu_fired(n->efd[i], 50))
 			FAIL("%s: vector %d fired", what, i);
 }
 
@@ -196,7 +186,7 @@ TEST(pci_irq_msix_e1000e)
 	/* rewire it (the device may deliver what it held pending) */
 	ASSERT_OK(vu_irq_set_eventfds(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 2, 1,
 				      n.efd + 2));
-	fired(n.efd[2], 200);
+	pu_fired(n.efd[2], 200);
 	raise_cause(&n, cause[2]);
 	expect(&n, 1u << 2, "rewired vector");
 	/* and move it to another eventfd */
@@ -205,7 +195,7 @@ TEST(pci_irq_msix_e1000e)
 	ASSERT_OK(vu_irq_set_eventfds(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 2, 1,
 				      &tmp));
 	raise_cause(&n, cause[2]);
-	ASSERT_TRUE(fired(tmp, 2000));
+	ASSERT_TRUE(pu_fired(tmp, 2000));
 	expect(&n, 0, "moved vector");
 	ASSERT_OK(vu_irq_set_eventfds(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 2, 1,
 				      n.efd + 2));

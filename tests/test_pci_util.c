@@ -187,3 +187,13 @@ void pu_artifact(const char *sub, const char *name, const void *buf, size_t len)
 	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
 		FAIL("cannot write %s", path);
 }
+
+bool pu_fired(int efd, int ms)
+{
+	uint64_t n;
+	int r = vu_eventfd_wait(efd, ms, &n);
+
+	if (r < 0)
+		FAIL("%s", vu_last_error());
+	return r == 1;
+}

@@ -47,6 +47,10 @@ void pu_cfg_write(int device, unsigned int off, unsigned int len, uint32_t val);
 /* Offset of standard capability @id (0 if absent), via the region. */
 unsigned int pu_find_cap(int device, uint8_t id);
 
+/* Wait up to @ms for eventfd @efd; true if it fired.  Fails the test on
+ * error. */
+bool pu_fired(int efd, int ms);
+
 /* $NVFIO_MODE, "ours" by default. */
 const char *pu_mode(void);
 
