@@ -293,7 +293,6 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 	mutex_lock(&group->dev_lock);
 	list_add_tail(&vdev->group_entry, &group->devices);
 	mutex_unlock(&group->dev_lock);
-	vdev->registered = true;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(nvfio_register_device);
@@ -305,7 +304,8 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 	bool interrupted = false;
 	long left;
 
-	if (WARN_ON(!vdev->registered))
+	/* @group is set exactly while the device is registered. */
+	if (WARN_ON(!group))
 		return;
 
 	/* No new device fd from here on. */
@@ -340,7 +340,6 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 		}
 	}
 
-	vdev->registered = false;
 	vdev->group = NULL;
 	nvfio_group_put_driver(group);
 	mutex_destroy(&vdev->open_lock);

@@ -109,13 +109,12 @@ struct nvfio_device {
 	struct inode *inode;
 
 	/* --- private to the core --- */
-	struct nvfio_group *group;
+	struct nvfio_group *group; /* set while registered */
 	struct list_head group_entry; /* in group->devices, group->dev_lock */
 	refcount_t users; /* registration + each open fd */
 	struct completion released; /* users reached zero */
 	struct mutex open_lock; /* serializes open_count transitions */
 	unsigned int open_count; /* open device fds; open_lock */
-	bool registered;
 	void (*put_kvm)(struct kvm *kvm); /* kvm_put_kvm, held via symbol_get */
 };
 
