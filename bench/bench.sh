@@ -23,7 +23,6 @@ BENCH=${NVFIO_BENCH:-$REPO/build/bin/nvfio-bench}
 [ -x "$BENCH" ] || die "$BENCH does not exist: build it first (make tools)"
 mkdir -p "$GUEST_BUILD/runs" "$BUILD/bench"
 out=$(mktemp -d "$GUEST_BUILD/runs/bench.XXXXXX")
-shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 {
 	echo "# written by bench/bench.sh"
 	echo "export NVFIO_REPO=$(shq "$REPO") NVFIO_BENCH=$(shq "$BENCH")"
@@ -42,7 +41,7 @@ if [ "$rc" -eq 124 ]; then
 elif [ ! -f "$out/done" ]; then
 	status="the guest stopped before the bench finished (QEMU status $rc): crash or panic?"
 fi
-bad=$(bad_kernel_lines "$out/console.log" "$out/dmesg.txt" | sed 's/^\[ *[0-9.]*\] //' | sort -u)
+bad=$(guest_kernel_problems "$out")
 [ -z "$bad" ] || [ "$status" != ok ] || status="the guest kernel log shows problems"
 
 # The table: one row per figure, joined on (metric, kind, size).

@@ -36,9 +36,6 @@ find "$RUNS" -mindepth 1 -maxdepth 1 -mmin +1440 -exec rm -rf {} + 2>/dev/null |
 SNAP=$(mktemp -d "$RUNS/bin.XXXXXX")
 cp "$TESTS" "$SNAP/"
 
-# Single-quote a value for the guest's /bin/sh.
-shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
-
 # The command file: environment for the in-guest runner, then the runner.
 write_cmd() {
 	local out=$1 mode=$2 tests=$3 v
@@ -140,7 +137,7 @@ run_mode() {
 		echo "#   ---- ${clog#"$REPO"/} (last 80 lines) ----"
 		tail_prefixed 80 "$clog"
 	fi
-	bad=$(bad_kernel_lines "$out/console.log" "$out/dmesg.txt" | sed 's/^\[ *[0-9.]*\] //' | sort -u)
+	bad=$(guest_kernel_problems "$out")
 	if [ -n "$bad" ]; then
 		report fail kernel-log "the guest kernel log shows problems:"
 		head -n 20 <<<"$bad" | sed 's/^/#   /'

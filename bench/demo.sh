@@ -27,7 +27,6 @@ case $demo in /tmp/* | /run/*)
 	demo=/run/nvfio/bin/${demo##*/}
 	;;
 esac
-shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 cat >"$out/cmd" <<CMD
 # written by bench/demo.sh
 export NVFIO_REPO=$(shq "$REPO") NVFIO_MODE=$(shq "$MODE") NVFIO_DEMO=$(shq "$demo")
@@ -48,7 +47,7 @@ if [ "$rc" -eq 124 ]; then
 elif [ ! -f "$out/done" ]; then
 	status="the guest stopped before the demo finished (QEMU status $rc): crash or panic?"
 fi
-bad=$(bad_kernel_lines "$out/console.log" "$out/dmesg.txt" | sed 's/^\[ *[0-9.]*\] //' | sort -u)
+bad=$(guest_kernel_problems "$out")
 if [ "$status" = ok ] && [ -n "$bad" ]; then
 	status="the guest kernel log shows problems"
 fi

@@ -42,6 +42,15 @@ bad_kernel_lines() {
 	return 0
 }
 
+# The lines of guest run directory $1's kernel logs (console capture and
+# saved dmesg) that match BAD_KERNEL_LOG, timestamps stripped, each once.
+guest_kernel_problems() {
+	bad_kernel_lines "$1/console.log" "$1/dmesg.txt" | sed 's/^\[ *[0-9.]*\] //' | sort -u
+}
+
+# Single-quote a value for the guest's /bin/sh.
+shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
 # The guest kernel log to show on failure: the saved dmesg if the guest got
 # that far, else the serial console capture.
 kernel_log_of() {
