@@ -276,7 +276,7 @@ TEST(type1_map_bad_vaddr)
 	long base;
 
 	fx_open(&d, VU_STAGE_IOMMU);
-	base = t1_vmlck_kb();
+	base = vu_locked_kb();
 	hole = mmap(NULL, SZ_64K, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(hole != MAP_FAILED);
@@ -289,11 +289,11 @@ TEST(type1_map_bad_vaddr)
 	ASSERT_TRUE(two != MAP_FAILED);
 	munmap(two + SZ_4K, SZ_4K);
 	ASSERT_ERRNO(EFAULT, vu_dma_map(d.container, two, T1_IOVA, 2 * SZ_4K));
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 	/* The range is free again. */
 	ASSERT_OK(vu_dma_map(d.container, two, T1_IOVA, SZ_4K));
-	ASSERT_EQ(base + 4, t1_vmlck_kb());
+	ASSERT_EQ(base + 4, vu_locked_kb());
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, SZ_4K, NULL));
 
 	/* Read-only memory: device-writable refused, device-readable fine. */
@@ -312,7 +312,7 @@ TEST(type1_map_bad_vaddr)
 	ASSERT_TRUE(none != MAP_FAILED);
 	ASSERT_ERRNO(EFAULT, t1_map(d.container, none, T1_IOVA, SZ_64K,
 				    VFIO_DMA_MAP_FLAG_READ));
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 	vu_dev_close(&d);
 }
@@ -480,20 +480,20 @@ TEST(type1_locked_vm)
 
 	fx_open(&d, VU_STAGE_IOMMU);
 	b = vu_alloc_dma_buffer(4 * SZ_64K);
-	base = t1_vmlck_kb();
+	base = vu_locked_kb();
 	ASSERT_OK(vu_dma_map(d.container, b, T1_IOVA, 4 * SZ_64K));
-	ASSERT_EQ(base + 256, t1_vmlck_kb());
+	ASSERT_EQ(base + 256, vu_locked_kb());
 	/* The same pages mapped twice are charged twice. */
 	ASSERT_OK(vu_dma_map(d.container, b, 0x40000000, SZ_64K));
-	ASSERT_EQ(base + 320, t1_vmlck_kb());
+	ASSERT_EQ(base + 320, vu_locked_kb());
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, 4 * SZ_64K, &n));
-	ASSERT_EQ(base + 64, t1_vmlck_kb());
+	ASSERT_EQ(base + 64, vu_locked_kb());
 	ASSERT_OK(vu_dma_unmap(d.container, 0x40000000, SZ_64K, &n));
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	/* Closing with mappings refunds too. */
 	ASSERT_OK(vu_dma_map(d.container, b, T1_IOVA, 4 * SZ_64K));
 	vu_dev_close(&d);
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 }
 
 /* RLIMIT_MEMLOCK applies without CAP_IPC_LOCK, and only then. */
@@ -507,17 +507,17 @@ TEST(type1_rlimit_memlock)
 
 	fx_open(&d, VU_STAGE_IOMMU);
 	b = vu_alloc_dma_buffer(4 * SZ_64K);
-	base = t1_vmlck_kb();
+	base = vu_locked_kb();
 	rl.rlim_cur = rl.rlim_max = base * 1024 + 2 * SZ_64K;
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
 	/* With CAP_IPC_LOCK (root) the limit does not apply. */
 	ASSERT_OK(vu_dma_map(d.container, b, T1_IOVA, 4 * SZ_64K));
-	ASSERT_EQ(base + 256, t1_vmlck_kb());
+	ASSERT_EQ(base + 256, vu_locked_kb());
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, 4 * SZ_64K, NULL));
 
 	t1_drop_ipc_lock();
 	ASSERT_ERRNO(ENOMEM, vu_dma_map(d.container, b, T1_IOVA, 4 * SZ_64K));
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 	/* Exactly up to the limit is fine, one page more is not. */
 	ASSERT_OK(vu_dma_map(d.container, b, T1_IOVA, 2 * SZ_64K));
@@ -525,7 +525,7 @@ TEST(type1_rlimit_memlock)
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, 2 * SZ_64K, NULL));
 	ASSERT_OK(vu_dma_map(d.container, b, 0x40000000, SZ_4K));
 	vu_dev_close(&d);
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 }
 
@@ -605,14 +605,14 @@ TEST(type1_threads)
 	uint64_t n;
 
 	fx_open(&d, VU_STAGE_IOMMU);
-	base = t1_vmlck_kb();
+	base = vu_locked_kb();
 	run_threads(d.container, false);
 	ASSERT_EQ(0, t1_unmap(d.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &n));
 	ASSERT_EQ(0, n);
 	/* UNMAP_ALL racing maps: no crash, nothing leaked. */
 	run_threads(d.container, true);
 	ASSERT_EQ(0, t1_unmap(d.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &n));
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 	vu_dev_close(&d);
 }

@@ -259,9 +259,9 @@ TEST(type1_vaddr_live_update)
 	new = mmap(NULL, SZ_64K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_TRUE(old != MAP_FAILED && new != MAP_FAILED);
 	memset(old, 0, SZ_64K);
-	base = t1_vmlck_kb();
+	base = vu_locked_kb();
 	ASSERT_OK(vu_dma_map(d.container, old, T1_IOVA, SZ_64K));
-	ASSERT_EQ(base + 64, t1_vmlck_kb());
+	ASSERT_EQ(base + 64, vu_locked_kb());
 
 	ASSERT_EQ(0, t1_unmap(d.container, T1_IOVA, SZ_64K,
 			      VFIO_DMA_UNMAP_FLAG_VADDR, NULL));
@@ -269,15 +269,15 @@ TEST(type1_vaddr_live_update)
 	/* The device still reaches the pages: seen through the new view. */
 	roundtrip(&e, T1_IOVA, new, T1_IOVA + SZ_64K / 2, new + SZ_64K / 2, 9);
 	ASSERT_EQ(pins + 16, t1_pinned_pages());
-	ASSERT_EQ(base + 64, t1_vmlck_kb());
+	ASSERT_EQ(base + 64, vu_locked_kb());
 
 	ASSERT_EQ(0, t1_map(d.container, new, T1_IOVA, SZ_64K,
 			    VFIO_DMA_MAP_FLAG_VADDR));
 	roundtrip(&e, T1_IOVA + SZ_4K, new + SZ_4K, T1_IOVA + 2 * SZ_4K,
 		  new + 2 * SZ_4K, 10);
-	ASSERT_EQ(base + 64, t1_vmlck_kb());
+	ASSERT_EQ(base + 64, vu_locked_kb());
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, SZ_64K, NULL));
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 	edu_fini(&e);
 	vu_dev_close(&d);
@@ -313,7 +313,7 @@ TEST(type1_groups_share_mappings)
 	g2 = attach(other, c);
 	ASSERT_OK(vu_set_iommu(c, VFIO_TYPE1v2_IOMMU));
 	b = vu_alloc_dma_buffer(SZ_64K);
-	base = t1_vmlck_kb();
+	base = vu_locked_kb();
 	ASSERT_OK(vu_dma_map(c, b, T1_IOVA, SZ_64K));
 	ASSERT_EQ(pins + 16, t1_pinned_pages());
 
@@ -328,7 +328,7 @@ TEST(type1_groups_share_mappings)
 	roundtrip(&e, T1_IOVA, b, T1_IOVA + SZ_4K, b + SZ_4K, 11);
 	/* Joining pinned nothing more. */
 	ASSERT_EQ(pins + 16, t1_pinned_pages());
-	ASSERT_EQ(base + 64, t1_vmlck_kb());
+	ASSERT_EQ(base + 64, vu_locked_kb());
 
 	/* A mapping made now reaches both. */
 	ASSERT_OK(vu_dma_map(c, b, 0x200000, SZ_4K));
@@ -345,7 +345,7 @@ TEST(type1_groups_share_mappings)
 	ASSERT_OK(close(d.device));
 	ASSERT_OK(ioctl(d.group, VFIO_GROUP_UNSET_CONTAINER));
 	ASSERT_EQ(pins, t1_pinned_pages());
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_OK(close(d.group));
 	ASSERT_OK(close(c));
 }

@@ -36,16 +36,16 @@ TEST(type1_pfnmap_bar)
 	mm = vu_region_mmap(d.device, &bar);
 	ASSERT_TRUE(mm != NULL);
 	pins = t1_pinned_pages();
-	base = t1_vmlck_kb();
+	base = vu_locked_kb();
 
 	ASSERT_OK(vu_dma_map(d.container, mm, T1_IOVA, bar.size));
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 	/* A mapping like any other: the range is taken. */
 	ASSERT_ERRNO(EEXIST, vu_dma_map(d.container, mm, T1_IOVA, SZ_4K));
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, bar.size, &n));
 	ASSERT_EQ(bar.size, n);
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 
 	/* Part of it, already faulted in this time. */
@@ -57,7 +57,7 @@ TEST(type1_pfnmap_bar)
 	ASSERT_OK(vu_dma_map(d.container, mm, T1_IOVA, bar.size));
 	vu_region_munmap(mm, &bar);
 	vu_dev_close(&d);
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 }
 
@@ -89,20 +89,20 @@ TEST(type1_pfnmap_mixed)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE, -1, 0);
 	ASSERT_TRUE(p == va + SZ_64K + bar.size);
 	pins = t1_pinned_pages();
-	base = t1_vmlck_kb();
+	base = vu_locked_kb();
 
 	ASSERT_OK(vu_dma_map(d.container, va, T1_IOVA, total));
-	ASSERT_EQ(base + 2 * SZ_64K / 1024, t1_vmlck_kb());
+	ASSERT_EQ(base + 2 * SZ_64K / 1024, vu_locked_kb());
 	ASSERT_EQ(pins + (long long)(2 * SZ_64K / SZ_4K), t1_pinned_pages());
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, total, &n));
 	ASSERT_EQ(total, n);
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 
 	/* A hole after the BAR: nothing stays mapped, pinned or charged. */
 	munmap(va + SZ_64K + bar.size, SZ_64K);
 	ASSERT_ERRNO(EFAULT, vu_dma_map(d.container, va, T1_IOVA, total));
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 	ASSERT_OK(vu_dma_map(d.container, va, T1_IOVA, SZ_64K + bar.size));
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, SZ_64K + bar.size, &n));
@@ -126,7 +126,7 @@ TEST(type1_pfnmap_readonly)
 		  (off_t)bar.offset);
 	ASSERT_TRUE(ro != MAP_FAILED);
 	pins = t1_pinned_pages();
-	base = t1_vmlck_kb();
+	base = vu_locked_kb();
 
 	/* Not faulted in: the write fault itself is refused. */
 	ASSERT_ERRNO(EFAULT, vu_dma_map(d.container, ro, T1_IOVA, SZ_64K));
@@ -138,7 +138,7 @@ TEST(type1_pfnmap_readonly)
 	ASSERT_EQ(SZ_64K, n);
 	/* Faulted in now (read-only ptes): still refused for writing. */
 	ASSERT_ERRNO(EFAULT, vu_dma_map(d.container, ro, T1_IOVA, SZ_64K));
-	ASSERT_EQ(base, t1_vmlck_kb());
+	ASSERT_EQ(base, vu_locked_kb());
 	ASSERT_EQ(pins, t1_pinned_pages());
 	/* The range is free again. */
 	ASSERT_EQ(0, t1_map(d.container, ro, T1_IOVA, SZ_64K,

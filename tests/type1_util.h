@@ -53,30 +53,6 @@ static inline int t1_unmap(int c, uint64_t iova, uint64_t size, uint32_t flags,
 	return r;
 }
 
-/* One field of /proc/self/status in kB, or -1. */
-static inline long t1_status_kb(const char *field)
-{
-	char line[256];
-	size_t n = strlen(field);
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':') {
-			v = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return v;
-}
-
-/* Locked memory (mm->locked_vm, where type1 charges pins) in kB. */
-static inline long t1_vmlck_kb(void)
-{
-	return t1_status_kb("VmLck");
-}
-
 /*
  * Pages pinned system-wide right now (FOLL_PIN acquired minus released),
  * after folding the per-CPU counters.  Only the test pins in the guest.
