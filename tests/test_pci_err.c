@@ -58,8 +58,7 @@ TEST(pci_err_irq_info)
 		struct vu_dev d;
 		bool pcie;
 
-		if (strcmp(t->name, "edu") &&
-		    vu_find_pci_device(t->vendor, t->device, bdf, sizeof(bdf)))
+		if (!pu_present(t))
 			continue;
 		pu_open(t, &d);
 		snprintf(bdf, sizeof(bdf), "%s", d.bdf);

@@ -112,8 +112,7 @@ TEST(pci_reset_device_reset)
 		struct vu_dev d;
 		bool resettable;
 
-		if (strcmp(t->name, "edu") &&
-		    vu_find_pci_device(t->vendor, t->device, bdf, sizeof(bdf)))
+		if (!pu_present(t))
 			continue;
 		pu_open(t, &d);
 		snprintf(bdf, sizeof(bdf), "%s", d.bdf);

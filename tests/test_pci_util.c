@@ -50,6 +50,14 @@ void pu_find(const struct pu_devtype *t, char *bdf)
 		SKIP("no %s on this machine", t->name);
 }
 
+bool pu_present(const struct pu_devtype *t)
+{
+	char bdf[VU_BDF_LEN];
+
+	return !strcmp(t->name, "edu") ||
+	       !vu_find_pci_device(t->vendor, t->device, bdf, sizeof(bdf));
+}
+
 static void restore(struct claimed *c)
 {
 	char path[PATH_MAX], cur[64];

@@ -25,6 +25,11 @@ extern const unsigned int pu_nbench;
  * write its BDF to @bdf.  Skips the test if the device is missing.
  */
 void pu_find(const struct pu_devtype *t, char *bdf);
+/*
+ * Is @t on this machine?  The edu always counts: the bench has one, and
+ * pu_find()/pu_open() deal with it (and with $NVFIO_EDU).
+ */
+bool pu_present(const struct pu_devtype *t);
 
 /*
  * Bind @bdf to vfio-pci (driver_override) and remember how it was, so
