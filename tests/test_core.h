@@ -45,15 +45,15 @@ static inline void sg_setup(struct shared_group *g, bool bind_edu)
 		FAIL("bind %s to vfio-pci: %s", g->edu, vu_last_error());
 }
 
-/* Module names of the stack under test. */
+/* Module names: the same in both stacks. */
 static inline const char *type1_module(void)
 {
-	return harness_mainline() ? "vfio_iommu_type1" : "nvfio_iommu_type1";
+	return "vfio_iommu_type1";
 }
 
 static inline const char *pci_module(void)
 {
-	return harness_mainline() ? "vfio_pci" : "nvfio_pci";
+	return "vfio_pci";
 }
 
 static inline uint32_t core_group_flags(int group)

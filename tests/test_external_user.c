@@ -114,10 +114,10 @@ TEST_OURS_ONLY(external_refuse_no_container)
 	REQUIRE_OURS();
 	ext = fx_ext_open();
 	fx_open(&d, VU_STAGE_GROUP);
-	core0 = fx_module_refcnt("nvfio");
+	core0 = fx_module_refcnt("vfio");
 	ASSERT_ERRNO(EINVAL, ext_get(ext, d.group));
 	ASSERT_ERRNO(ENOENT, ioctl(ext, NVFIO_EXT_ID));
-	ASSERT_EQ(core0, fx_module_refcnt("nvfio"));
+	ASSERT_EQ(core0, fx_module_refcnt("vfio"));
 	/* Had the refusal kept the group file, this open would be EBUSY. */
 	close(d.group);
 	d.group = -1;
@@ -198,20 +198,20 @@ TEST_OURS_ONLY(external_survives_close)
 	ASSERT_OK(vu_dma_map(d.container, buf, IOVA, MAP_SIZE));
 	lck1 = locked_kb();
 	ASSERT_EQ(lck0 + (long)(MAP_SIZE >> 10), lck1);
-	type1 = fx_module_refcnt("nvfio_iommu_type1");
+	type1 = fx_module_refcnt("vfio_iommu_type1");
 
 	ASSERT_OK(ext_get(ext, d.group));
 	vu_dev_close(&d);
 
 	ASSERT_EQ(d.group_id, ioctl(ext, NVFIO_EXT_ID));
-	ASSERT_EQ(type1, fx_module_refcnt("nvfio_iommu_type1"));
+	ASSERT_EQ(type1, fx_module_refcnt("vfio_iommu_type1"));
 	ASSERT_EQ(lck1, locked_kb());
 	/* The group file is still open (in the kernel): one opener only. */
 	ASSERT_ERRNO(EBUSY, vu_open_group(d.group_id));
 
 	ASSERT_OK(ioctl(ext, NVFIO_EXT_PUT));
 	/* The group left the container, which dropped its backend. */
-	ASSERT_EQ(type1 - 1, fx_module_refcnt("nvfio_iommu_type1"));
+	ASSERT_EQ(type1 - 1, fx_module_refcnt("vfio_iommu_type1"));
 	ASSERT_EQ(lck0, locked_kb());
 	assert_group_free(d.group_id);
 	vu_free_dma_buffer(buf, MAP_SIZE);
@@ -244,17 +244,17 @@ TEST_OURS_ONLY(external_two_users)
 	ext1 = fx_ext_open();
 	ext2 = fx_ext_open();
 	fx_open(&d, VU_STAGE_IOMMU);
-	type1 = fx_module_refcnt("nvfio_iommu_type1");
+	type1 = fx_module_refcnt("vfio_iommu_type1");
 	ASSERT_OK(ext_get(ext1, d.group));
 	ASSERT_OK(ext_get(ext2, d.group));
 	ASSERT_EQ(d.group_id, ioctl(ext2, NVFIO_EXT_ID));
 	vu_dev_close(&d);
 	ASSERT_OK(ioctl(ext1, NVFIO_EXT_PUT));
 	ASSERT_ERRNO(EBUSY, vu_open_group(d.group_id));
-	ASSERT_EQ(type1, fx_module_refcnt("nvfio_iommu_type1"));
+	ASSERT_EQ(type1, fx_module_refcnt("vfio_iommu_type1"));
 	ASSERT_EQ(d.group_id, ioctl(ext2, NVFIO_EXT_ID));
 	ASSERT_OK(ioctl(ext2, NVFIO_EXT_PUT));
-	ASSERT_EQ(type1 - 1, fx_module_refcnt("nvfio_iommu_type1"));
+	ASSERT_EQ(type1 - 1, fx_module_refcnt("vfio_iommu_type1"));
 	assert_group_free(d.group_id);
 	close(ext1);
 	close(ext2);

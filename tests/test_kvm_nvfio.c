@@ -180,90 +180,41 @@ TEST_OURS_ONLY(kvm_nvfio_vm_release_drops_kvm)
 /* delete_module(2) without O_TRUNC: what rmmod does. */
 static int try_rmmod(const char *mod)
 {
-	return syscall(SYS_delete_module, mod, O_NONBLOCK);
-}
-
-/* Put a module back if a failed check removed it (keep the bench loaded). */
-static void reload(const char *ko)
-{
-	const char *repo = getenv("NVFIO_REPO");
-	char path[512];
-	int fd;
-
-	if (!repo)
-		return;
-	snprintf(path, sizeof(path), "%s/%s", repo, ko);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		syscall(SYS_finit_module, fd, "", 0);
-		close(fd);
-	}
+	return (int)syscall(SYS_delete_module, mod, O_NONBLOCK);
 }
 
 /*
- * While KVM holds our group file (and the group holds its kvm), our modules
- * are pinned; once the VM is gone, the references are back where they were.
+ * While KVM holds our group file (and the group holds its kvm), vfio.ko is
+ * pinned; once the VM is gone, the references are back where they were.
  */
 TEST_OURS_ONLY(kvm_nvfio_pins_modules)
 {
-	int core0, bridge0, ret, err;
 	struct vu_dev d;
 	struct kv k;
+	int core0;
 
 	REQUIRE_OURS();
 	fx_open(&d, VU_STAGE_CONTAINER);
 	kv_open(&k);
-	core0 = fx_module_refcnt("nvfio");
-	bridge0 = fx_module_refcnt("nvfio_kvm");
+	core0 = fx_module_refcnt("vfio");
 
 	d.group = vu_open_group(d.group_id);
 	ASSERT_OK(d.group);
-	ASSERT_TRUE(fx_module_refcnt("nvfio") > core0);
+	ASSERT_TRUE(fx_module_refcnt("vfio") > core0);
 	ASSERT_OK(kv_add(&k, d.group));
-	ASSERT_EQ(bridge0 + 1, fx_module_refcnt("nvfio_kvm"));
 	close(d.group);
 	d.group = -1;
 	/* Our group fd is closed, but KVM's reference keeps the file. */
-	ASSERT_TRUE(fx_module_refcnt("nvfio") > core0);
-
-	errno = 0;
-	ret = try_rmmod("nvfio_kvm");
-	err = errno;
-	if (ret == 0) {
-		reload("kernel/kvm/nvfio_kvm.ko");
-		FAIL("nvfio_kvm unloaded while a group held a VM's kvm");
-	}
-	ASSERT_EQ(EWOULDBLOCK, err);
-	ASSERT_ERRNO(EWOULDBLOCK, try_rmmod("nvfio"));
+	ASSERT_TRUE(fx_module_refcnt("vfio") > core0);
+	ASSERT_ERRNO(EWOULDBLOCK, try_rmmod("vfio"));
 
 	kv_close(&k);
 	/* The VM released the group file and the group's kvm. */
-	ASSERT_EQ(core0, fx_module_refcnt("nvfio"));
-	ASSERT_EQ(bridge0, fx_module_refcnt("nvfio_kvm"));
+	ASSERT_EQ(core0, fx_module_refcnt("vfio"));
 	vu_dev_close(&d);
 }
 
-/* FILE_ADD of device files (no kvm kept) leaves the bridge unpinned. */
-TEST_OURS_ONLY(kvm_nvfio_device_file_no_bridge_ref)
-{
-	struct vu_dev d;
-	struct kv k;
-	int bridge0;
-
-	REQUIRE_OURS();
-	fx_open(&d, VU_STAGE_DEVICE);
-	kv_open(&k);
-	bridge0 = fx_module_refcnt("nvfio_kvm");
-	ASSERT_OK(kv_add(&k, d.device));
-	ASSERT_EQ(bridge0, fx_module_refcnt("nvfio_kvm"));
-	ASSERT_OK(kv_add(&k, d.group));
-	ASSERT_EQ(bridge0 + 1, fx_module_refcnt("nvfio_kvm"));
-	kv_close(&k);
-	ASSERT_EQ(bridge0, fx_module_refcnt("nvfio_kvm"));
-	vu_dev_close(&d);
-}
-
-/* A device file held by KVM pins nvfio.ko as well. */
+/* A device file held by KVM pins vfio.ko as well. */
 TEST_OURS_ONLY(kvm_nvfio_device_file_pins_core)
 {
 	struct vu_dev d;
@@ -273,15 +224,15 @@ TEST_OURS_ONLY(kvm_nvfio_device_file_pins_core)
 	REQUIRE_OURS();
 	fx_open(&d, VU_STAGE_DEVICE);
 	kv_open(&k);
-	core0 = fx_module_refcnt("nvfio");
+	core0 = fx_module_refcnt("vfio");
 	ASSERT_OK(kv_add(&k, d.device));
 	close(d.device);
 	d.device = -1;
-	ASSERT_EQ(core0, fx_module_refcnt("nvfio"));
+	ASSERT_EQ(core0, fx_module_refcnt("vfio"));
 	/* The device is still open (KVM holds it): its group stays busy. */
 	ASSERT_ERRNO(EBUSY, ioctl(d.group, VFIO_GROUP_UNSET_CONTAINER));
 	kv_close(&k);
-	ASSERT_EQ(core0 - 1, fx_module_refcnt("nvfio"));
+	ASSERT_EQ(core0 - 1, fx_module_refcnt("vfio"));
 	ASSERT_OK(ioctl(d.group, VFIO_GROUP_UNSET_CONTAINER));
 	vu_dev_close(&d);
 }

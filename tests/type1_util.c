@@ -24,9 +24,8 @@ const char *t1_param_path(const char *param)
 {
 	static char path[256];
 
-	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s",
-		 harness_mainline() ? "vfio_iommu_type1" : "nvfio_iommu_type1",
-		 param);
+	snprintf(path, sizeof(path),
+		 "/sys/module/vfio_iommu_type1/parameters/%s", param);
 	return path;
 }
 

@@ -11,9 +11,11 @@ OUT=${NVFIO_OUT:?}
 MODE=${NVFIO_MODE:?}
 EDU_ID="0x1234 0x11e8"
 
-# Our modules, in load order; rmmod takes the reverse.
-OUR_KOS="kernel/core/nvfio.ko kernel/kvm/nvfio_kvm.ko kernel/iommu_type1/nvfio_iommu_type1.ko kernel/pci/nvfio_pci.ko kernel/testing/nvfio_ext_test.ko"
-OUR_MODS="nvfio_ext_test nvfio_pci nvfio_iommu_type1 nvfio_kvm nvfio"
+# Our modules, in load order; rmmod takes the reverse. They carry mainline's
+# names (vfio, vfio_iommu_type1, vfio_pci), so which stack is loaded is told
+# by /sys/module/vfio/version (see stack_loaded), not by the names.
+OUR_KOS="kernel/core/vfio.ko kernel/iommu_type1/vfio_iommu_type1.ko kernel/pci/vfio-pci.ko kernel/testing/nvfio_ext_test.ko"
+OUR_MODS="nvfio_ext_test vfio_pci vfio_iommu_type1 vfio"
 MAINLINE_MODS="vfio_pci vfio_pci_core vfio_iommu_type1 vfio"
 
 # Progress on the console, stamped with the guest uptime like kernel lines.
@@ -24,6 +26,40 @@ say() {
 }
 
 loaded() { [ -d "/sys/module/$1" ]; }
+
+# Which VFIO stack is loaded: "ours" (our vfio.ko says version nvfio-*),
+# "mainline", or "none".
+stack_loaded() {
+	local v
+	loaded vfio || { echo none; return; }
+	v=$(cat /sys/module/vfio/version 2>/dev/null)
+	case $v in
+	nvfio-*) echo ours ;;
+	*) echo mainline ;;
+	esac
+}
+
+# Load our modules from the build (insmod, dependency order). Refuses with
+# a clear message when mainline's stack is loaded: both are named vfio, so
+# the module loader itself would only say "File exists".
+load_ours() {
+	local ko
+	case $(stack_loaded) in
+	mainline)
+		echo "mainline's vfio (version $(cat /sys/module/vfio/version 2>/dev/null || echo unknown)) is loaded: unload it first (modprobe -r vfio-pci vfio_iommu_type1 vfio)"
+		return 1
+		;;
+	esac
+	for ko in $OUR_KOS; do
+		if [ ! -f "$REPO/$ko" ]; then
+			echo "$REPO/$ko does not exist: build it first (make modules)"
+			return 1
+		fi
+	done
+	for ko in $OUR_KOS; do
+		bounded 60 insmod "$REPO/$ko" || { echo "insmod $ko failed"; return 1; }
+	done
+}
 
 # Run a command with a time limit, even if it gets stuck in the kernel where
 # SIGKILL cannot reach it (a hung unbind or rmmod): then give up on it and
@@ -72,18 +108,9 @@ unload_all() {
 
 # Load the mode's stack. Prints why on failure.
 load_stack() {
-	local ko
 	case $MODE in
 	ours)
-		for ko in $OUR_KOS; do
-			if [ ! -f "$REPO/$ko" ]; then
-				echo "$REPO/$ko does not exist: build it first (make modules)"
-				return 1
-			fi
-		done
-		for ko in $OUR_KOS; do
-			bounded 60 insmod "$REPO/$ko" || { echo "insmod $ko failed"; return 1; }
-		done
+		load_ours || return 1
 		;;
 	mainline)
 		bounded 60 modprobe vfio-pci || { echo "modprobe vfio-pci failed"; return 1; }
@@ -95,6 +122,7 @@ load_stack() {
 		;;
 	esac
 	[ -d /sys/bus/pci/drivers/vfio-pci ] || { echo "no PCI driver named vfio-pci after loading"; return 1; }
+	[ "$(stack_loaded)" = "$MODE" ] || { echo "loaded the $MODE stack, but /sys/module/vfio/version says $(stack_loaded)"; return 1; }
 }
 
 # Unload the mode's stack (after unbind_all). Prints why on failure.

@@ -51,7 +51,7 @@ finish() {
 		lsmod | grep -E '^(nvfio|vfio)' || echo "(none)"
 	} >"$LOGS/teardown.log" 2>&1
 	if [ "$MODE" = ours ]; then
-		if loaded nvfio || loaded nvfio_iommu_type1 || loaded nvfio_pci; then
+		if loaded vfio || loaded vfio_iommu_type1 || loaded vfio_pci || loaded nvfio_ext_test; then
 			why=$(grep -v '^==' "$LOGS/teardown.log" | tail -n 1)
 			result fail module-unload "our modules did not unload (a leaked reference?): $why"
 			cp "$LOGS/teardown.log" "$LOGS/module-unload.log"
@@ -128,35 +128,43 @@ run_one() {
 	fi
 }
 
-# Pseudo-test "coexistence": the other stack must refuse to load, cleanly,
-# while this one is loaded (both own /dev/vfio/vfio and the name vfio-pci).
+# Pseudo-test "coexistence": the other stack must not get in while this one
+# is loaded (both are named vfio and own /dev/vfio/vfio and vfio-pci), and
+# trying must change nothing.
 coexistence() {
-	local log=$LOGS/coexistence.log k0 kmsg
+	local log=$LOGS/coexistence.log k0 kmsg out
 	k0=$(dmesg | wc -l)
 	case $MODE in
 	mainline)
-		if bounded 60 insmod "$REPO/kernel/core/nvfio.ko" >"$log" 2>&1; then
-			rmmod nvfio
-			result fail coexistence "nvfio.ko loaded next to mainline's vfio"
-			return
-		fi
-		kmsg=$(dmesg | tail -n +$((k0 + 1)))
-		echo "$kmsg" >>"$log"
-		if grep -q "mainline's vfio module is probably loaded" <<<"$kmsg"; then
-			result pass coexistence
+		# Our loader refuses with a clear message; a raw insmod of our
+		# vfio.ko is refused by the module loader (the name is taken).
+		if out=$(load_ours 2>&1); then
+			result fail coexistence "our loader loaded nvfio next to mainline's vfio"
+		elif ! grep -q "mainline's vfio .* is loaded: unload it first" <<<"$out"; then
+			result fail coexistence "our loader failed without saying why: $out"
+		elif bounded 60 insmod "$REPO/kernel/core/vfio.ko" >>"$log" 2>&1; then
+			result fail coexistence "insmod of our vfio.ko succeeded next to mainline's vfio"
+		elif [ "$(stack_loaded)" != mainline ] || ! loaded vfio_pci_core; then
+			result fail coexistence "mainline's stack changed: vfio is now $(stack_loaded)"
 		else
-			result fail coexistence "insmod nvfio.ko failed without nvfio's message"
+			result pass coexistence
 		fi
+		echo "$out" >>"$log"
 		;;
 	ours)
-		if bounded 60 modprobe vfio >"$log" 2>&1; then
-			result fail coexistence "mainline's vfio loaded next to nvfio"
+		# modprobe finds vfio-pci loaded (ours, same name) and does nothing.
+		bounded 60 modprobe vfio-pci vfio_iommu_type1 >"$log" 2>&1
+		if loaded vfio_pci_core; then
+			result fail coexistence "modprobe loaded mainline's vfio_pci_core next to nvfio"
+		elif [ "$(stack_loaded)" != ours ]; then
+			result fail coexistence "vfio is now $(stack_loaded)'s"
 		else
 			result pass coexistence
 		fi
-		dmesg | tail -n +$((k0 + 1)) >>"$log"
 		;;
 	esac
+	kmsg=$(dmesg | tail -n +$((k0 + 1)))
+	echo "$kmsg" >>"$log"
 }
 
 n=0
@@ -173,7 +181,7 @@ done <<<"$list"
 echo "$n" >"$OUT/matched"
 [ $n -gt 0 ] || say "no test matches T='$FILTER'"
 
-if [ "$MODE" = ours ] && loaded vfio; then
-	result fail mode-isolation "mainline vfio got loaded during the ours run"
+if [ "$MODE" = ours ] && { loaded vfio_pci_core || [ "$(stack_loaded)" != ours ]; }; then
+	result fail mode-isolation "mainline's vfio got loaded during the ours run"
 fi
 finish yes

@@ -3,9 +3,12 @@
  * kvm.c - what the in-kernel KVM-VFIO device needs from our files.
  *
  * KVM (virt/kvm/vfio.c, unmodified) looks these up by name with
- * symbol_get(); the thin exports with mainline's names live in the
- * nvfio_kvm.ko bridge (kernel/kvm) so that nvfio.ko itself never clashes
- * with mainline's vfio.ko at load time.
+ * symbol_get(), so they carry mainline vfio.ko's names and signatures:
+ * 6.12's KVM-VFIO device calls vfio_file_is_valid, vfio_file_set_kvm and
+ * vfio_file_enforced_coherent; 6.1's calls vfio_file_is_group instead of
+ * vfio_file_is_valid; vfio_file_iommu_group only matters on SPAPR.  Our
+ * module is named vfio as mainline's is, and the two are never loaded
+ * together, so these names cannot clash.
  *
  * KVM hands a group file its struct kvm with set_kvm (FILE_ADD) and takes it
  * back with NULL (FILE_DEL, VM destruction).  A device opened while its group
@@ -21,17 +24,17 @@
 
 #include "core.h"
 
-bool nvfio_file_is_group(struct file *file)
+bool vfio_file_is_group(struct file *file)
 {
 	return nvfio_group_from_file(file);
 }
-EXPORT_SYMBOL_GPL(nvfio_file_is_group);
+EXPORT_SYMBOL_GPL(vfio_file_is_group);
 
-bool nvfio_file_is_valid(struct file *file)
+bool vfio_file_is_valid(struct file *file)
 {
 	return nvfio_group_from_file(file) || nvfio_device_from_file(file);
 }
-EXPORT_SYMBOL_GPL(nvfio_file_is_valid);
+EXPORT_SYMBOL_GPL(vfio_file_is_valid);
 
 static bool nvfio_group_enforced_coherent(struct nvfio_group *group)
 {
@@ -51,7 +54,7 @@ static bool nvfio_group_enforced_coherent(struct nvfio_group *group)
 	return ret;
 }
 
-bool nvfio_file_enforced_coherent(struct file *file)
+bool vfio_file_enforced_coherent(struct file *file)
 {
 	struct nvfio_group *group = nvfio_group_from_file(file);
 	struct nvfio_device *vdev;
@@ -64,28 +67,33 @@ bool nvfio_file_enforced_coherent(struct file *file)
 					    IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
 	return true;
 }
-EXPORT_SYMBOL_GPL(nvfio_file_enforced_coherent);
+EXPORT_SYMBOL_GPL(vfio_file_enforced_coherent);
 
 /*
- * A device fd obtained through a group already has its kvm (if any) from the
- * group at open time; like mainline's group path, a kvm given to the device
- * file itself has no further effect.  Returns the group's previous kvm, so
- * that the nvfio_kvm bridge can stay pinned while any group holds one.
+ * KVM gives a group file its kvm at FILE_ADD and takes it back (NULL) at
+ * FILE_DEL or when its KVM-VFIO device is released, holding the file (and so
+ * this module) in between.  A device fd obtained through a group already has
+ * its kvm (if any) from the group at open time; as on mainline's group path,
+ * a kvm given to the device file itself has no further effect.
  */
-struct kvm *nvfio_file_set_kvm(struct file *file, struct kvm *kvm)
+void vfio_file_set_kvm(struct file *file, struct kvm *kvm)
 {
 	struct nvfio_group *group = nvfio_group_from_file(file);
-	struct kvm *old;
 
 	if (!group)
-		return NULL;
+		return;
 	spin_lock(&group->kvm_lock);
-	old = group->kvm;
 	group->kvm = kvm;
 	spin_unlock(&group->kvm_lock);
-	return old;
 }
-EXPORT_SYMBOL_GPL(nvfio_file_set_kvm);
+EXPORT_SYMBOL_GPL(vfio_file_set_kvm);
+
+/* Only SPAPR's TCE acceleration uses the IOMMU group; mainline x86 says NULL. */
+struct iommu_group *vfio_file_iommu_group(struct file *file)
+{
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(vfio_file_iommu_group);
 
 /*
  * For tests: the kvm a group file was given, or the kvm an open device file

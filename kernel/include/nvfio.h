@@ -35,6 +35,14 @@
 #include <linux/refcount.h>
 #include <linux/vfio.h> /* the uAPI structures, from the kernel's headers */
 
+/*
+ * What /sys/module/{vfio,vfio_iommu_type1,vfio_pci}/version and modinfo say:
+ * "nvfio-" and the release in the top-level VERSION file (kernel/Kbuild
+ * passes it in), so anyone can tell our stack from mainline's.
+ */
+#define NVFIO_MODULE_VERSION "nvfio-" NVFIO_VERSION
+
+struct iommu_group;
 struct kvm;
 struct nvfio_group;
 struct nvfio_device;
@@ -167,14 +175,14 @@ void nvfio_group_put_external_user(struct nvfio_group *group);
 int nvfio_external_user_iommu_id(struct nvfio_group *group);
 
 /*
- * Our group and device files, as KVM's VFIO device sees them (mainline's
- * vfio_file_* semantics).  nvfio_file_set_kvm() returns the kvm the group
- * file had before (NULL for device files, where it has no effect).
+ * Our group and device files, as KVM's VFIO device sees them: mainline's
+ * vfio_file_* names and semantics (kvm.ko finds them with symbol_get()).
  */
-bool nvfio_file_is_valid(struct file *file);
-bool nvfio_file_is_group(struct file *file);
-bool nvfio_file_enforced_coherent(struct file *file);
-struct kvm *nvfio_file_set_kvm(struct file *file, struct kvm *kvm);
+bool vfio_file_is_valid(struct file *file);
+bool vfio_file_is_group(struct file *file);
+bool vfio_file_enforced_coherent(struct file *file);
+void vfio_file_set_kvm(struct file *file, struct kvm *kvm);
+struct iommu_group *vfio_file_iommu_group(struct file *file);
 /*
  * For tests: the kvm of a group file, or the one an open device file holds
  * (taken at its first open), or NULL.  Compare only; never dereference.

@@ -181,13 +181,13 @@ int type1_attach_group(void *data, struct iommu_group *group)
 
 	if (!nvfio_group_has_isolated_msi(group)) {
 		if (!type1_allow_unsafe_interrupts) {
-			pr_warn("nvfio_iommu_type1: IOMMU group %d: no interrupt remapping, MSIs are not isolated; refusing it. Load with allow_unsafe_interrupts=1 to accept such groups (unsafe)\n",
+			pr_warn("vfio_iommu_type1: IOMMU group %d: no interrupt remapping, MSIs are not isolated; refusing it. Load with allow_unsafe_interrupts=1 to accept such groups (unsafe)\n",
 				iommu_group_id(group));
 			ret = -EPERM;
 			goto out_unlock;
 		}
 		pr_warn_once(
-			"nvfio_iommu_type1: IOMMU group %d: MSIs not isolated, accepted because allow_unsafe_interrupts is set\n",
+			"vfio_iommu_type1: IOMMU group %d: MSIs not isolated, accepted because allow_unsafe_interrupts is set\n",
 			iommu_group_id(group));
 	}
 

@@ -138,4 +138,5 @@ module_init(type1_init);
 module_exit(type1_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("nvfio type1 IOMMU backend");
+MODULE_VERSION(NVFIO_MODULE_VERSION);
+MODULE_DESCRIPTION("nvfio: type1 IOMMU backend (vfio_iommu_type1)");

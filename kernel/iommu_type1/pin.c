@@ -79,7 +79,7 @@ bool type1_page_counts(struct page *page)
 static void type1_warn_memlock(void)
 {
 	pr_warn_ratelimited(
-		"nvfio_iommu_type1: %s[%d]: RLIMIT_MEMLOCK (%lu bytes) exceeded\n",
+		"vfio_iommu_type1: %s[%d]: RLIMIT_MEMLOCK (%lu bytes) exceeded\n",
 		current->comm, task_pid_nr(current), rlimit(RLIMIT_MEMLOCK));
 }
 

@@ -163,4 +163,5 @@ module_init(nvfio_pci_init);
 module_exit(nvfio_pci_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("nvfio PCI bus driver (\"vfio-pci\")");
+MODULE_VERSION(NVFIO_MODULE_VERSION);
+MODULE_DESCRIPTION("nvfio: PCI bus driver (\"vfio-pci\")");

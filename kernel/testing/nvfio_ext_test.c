@@ -80,7 +80,7 @@ static long ext_kvm(struct nvfio_ext_kvm __user *arg)
 	file = fget(k.fd);
 	if (!file)
 		return -EBADF;
-	if (!nvfio_file_is_valid(file)) {
+	if (!vfio_file_is_valid(file)) {
 		fput(file);
 		return -EINVAL;
 	}
