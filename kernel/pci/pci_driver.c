@@ -62,6 +62,48 @@ static const struct nvfio_device_ops nvfio_pci_ops = {
 	.match = nvfio_pci_match,
 };
 
+/*
+ * ids=: mainline's parameter, used in modprobe.d files everywhere ("options
+ * vfio-pci ids=8086:10d3,..."): the listed IDs are added as dynamic IDs once
+ * the driver is registered, so matching devices bind to us at load (or later
+ * probe).  Each entry is vendor:device[:subvendor[:subdevice[:class[:mask]]]]
+ * in hex; missing sub-IDs match anything.
+ */
+static char ids[1024] __initdata;
+module_param_string(ids, ids, sizeof(ids), 0);
+MODULE_PARM_DESC(ids,
+		 "Initial PCI IDs to add to the vfio-pci driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified");
+
+static void __init nvfio_pci_add_ids(struct pci_driver *drv)
+{
+	char *p = ids, *id;
+
+	while ((id = strsep(&p, ","))) {
+		unsigned int vendor, device, subvendor = PCI_ANY_ID,
+			     subdevice = PCI_ANY_ID, class = 0, class_mask = 0;
+		int n, ret;
+
+		if (!*id)
+			continue;
+		n = sscanf(id, "%x:%x:%x:%x:%x:%x", &vendor, &device,
+			   &subvendor, &subdevice, &class, &class_mask);
+		if (n < 2) {
+			pr_warn("ids: \"%s\" is not vendor:device[:...] in hex; ignored\n",
+				id);
+			continue;
+		}
+		ret = pci_add_dynid(drv, vendor, device, subvendor, subdevice,
+				    class, class_mask, 0);
+		if (ret)
+			pr_warn("ids: cannot add %04x:%04x (%d)\n", vendor,
+				device, ret);
+		else
+			pr_info("ids: added %04x:%04x sub %04x:%04x class %#08x/%08x\n",
+				vendor, device, subvendor, subdevice, class,
+				class_mask);
+	}
+}
+
 static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct nvfio_pci_device *vdev;
@@ -146,7 +188,10 @@ static int __init nvfio_pci_init(void)
 	ret = pci_register_driver(&nvfio_pci_driver);
 	if (ret == -EBUSY || ret == -EEXIST)
 		goto busy;
-	return ret;
+	if (ret)
+		return ret;
+	nvfio_pci_add_ids(&nvfio_pci_driver);
+	return 0;
 
 busy:
 	pr_err("a driver named %s is already registered; unload mainline's %s first\n",
