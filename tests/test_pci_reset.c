@@ -14,6 +14,9 @@
  *   pci_reset_hot_reset          the group-fd protocol: every refusal,
  *                                then a bus reset that BAR mmaps survive
  *                                (they are revoked and fault back in)
+ *   pci_reset_hot_reset_stale_group a group fd kept across an unbind and
+ *                                rebind proves nothing: the group it stood
+ *                                for is gone (-EINVAL), the new one works
  *   pci_reset_close_restores     the last close turns bus mastering and
  *                                MSI off and puts the BARs back
  */
@@ -301,6 +304,40 @@ TEST(pci_reset_hot_reset)
 
 	vu_region_munmap((void *)bar, &ri);
 	close(other);
+	vu_dev_close(&d);
+}
+
+/*
+ * Ownership is proven with group objects, not group numbers: after every
+ * device of the group was unbound and bound again, /dev/vfio/<id> is a new
+ * group (which another user could own), and a fd of the old one is refused.
+ */
+TEST(pci_reset_hot_reset_stale_group)
+{
+	struct shared_group g;
+	struct vu_dev d;
+	int32_t fds[1];
+	int stale;
+
+	sg_setup(&g, true);
+	ASSERT_OK(cu_bind(g.nic, "vfio-pci"));
+	stale = open(g.path, O_RDWR | O_CLOEXEC);
+	ASSERT_OK(stale);
+
+	/* The group goes away under the open fd, and comes back anew. */
+	ASSERT_OK(cu_unbind(g.edu));
+	ASSERT_OK(cu_unbind(g.nic));
+	ASSERT_OK(cu_bind(g.edu, "vfio-pci"));
+	ASSERT_OK(cu_bind(g.nic, "vfio-pci"));
+
+	if (vu_dev_open(&d, g.edu, VU_STAGE_DEVICE))
+		FAIL("open %s: %s", g.edu, vu_last_error());
+	fds[0] = stale;
+	ASSERT_ERRNO(EINVAL, hot_reset(d.device, 0, 0, fds, 1));
+	fds[0] = d.group;
+	ASSERT_EQ(0, hot_reset(d.device, 0, 0, fds, 1));
+
+	close(stale);
 	vu_dev_close(&d);
 }
 

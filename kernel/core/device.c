@@ -208,18 +208,6 @@ struct nvfio_device *nvfio_device_from_file(struct file *file)
 	return file->private_data;
 }
 
-int nvfio_file_iommu_group_id(struct file *file)
-{
-	struct nvfio_group *group = nvfio_group_from_file(file);
-	int id;
-
-	if (!group)
-		return -EINVAL;
-	id = nvfio_external_user_iommu_id(group);
-	return id < 0 ? -EINVAL : id;
-}
-EXPORT_SYMBOL_GPL(nvfio_file_iommu_group_id);
-
 /* VFIO_GROUP_GET_DEVICE_FD: return a new fd for device @name of @group. */
 int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 {

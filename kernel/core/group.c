@@ -177,6 +177,36 @@ struct nvfio_group *nvfio_group_from_file(struct file *file)
 	return file->private_data;
 }
 
+/*
+ * Is @file one of our group files, and the group @dev is in now?  Groups are
+ * compared as objects: a group file that outlived its group (every device
+ * left; a rebind made a new group for the same IOMMU group, which another
+ * user may own now) stands for no device, though its number is the same.
+ */
+bool nvfio_file_has_dev(struct file *file, struct device *dev)
+{
+	struct nvfio_group *fgroup = nvfio_group_from_file(file), *group;
+	struct iommu_group *iommu_group;
+	bool ret = false;
+
+	if (!fgroup)
+		return false;
+	iommu_group = iommu_group_get(dev);
+	if (!iommu_group)
+		return false;
+	mutex_lock(&nvfio_groups.lock);
+	list_for_each_entry(group, &nvfio_groups.list, core_entry) {
+		if (group->iommu_group == iommu_group) {
+			ret = group == fgroup;
+			break;
+		}
+	}
+	mutex_unlock(&nvfio_groups.lock);
+	iommu_group_put(iommu_group);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nvfio_file_has_dev);
+
 static void nvfio_group_free(struct device *dev)
 {
 	struct nvfio_group *group = container_of(dev, typeof(*group), dev);

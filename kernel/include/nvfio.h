@@ -148,11 +148,12 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 void nvfio_unregister_device(struct nvfio_device *vdev);
 
 /*
- * nvfio_file_iommu_group_id() - the IOMMU group id of one of our group
- * files, or -EINVAL for any other file.  For bus drivers that take group
- * fds from userspace (PCI hot reset proves ownership with them).
+ * nvfio_file_has_dev() - is @file one of our group files, standing for the
+ * group @dev is in now (the same group object, not just the same number)?
+ * For bus drivers that take group fds from userspace as proof of ownership
+ * (PCI hot reset).
  */
-int nvfio_file_iommu_group_id(struct file *file);
+bool nvfio_file_has_dev(struct file *file, struct device *dev);
 
 /* ------------------------------------------------------------------ */
 /* External users (seeds 000/001) and the VFIO file API KVM uses        */

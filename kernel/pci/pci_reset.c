@@ -285,9 +285,9 @@ out:
 
 /* ---- VFIO_DEVICE_PCI_HOT_RESET --------------------------------------- */
 
-/* The IOMMU group ids of the group fds the user handed in. */
+/* The group files the user handed in. */
 struct nvfio_pci_owned {
-	const int *ids;
+	struct file **files;
 	unsigned int n;
 };
 
@@ -300,21 +300,13 @@ static int nvfio_pci_check_owned(struct pci_dev *pdev, void *data)
 {
 	const struct nvfio_pci_owned *owned = data;
 	struct device_driver *drv = READ_ONCE(pdev->dev.driver);
-	struct iommu_group *group;
 	unsigned int i;
-	int id;
 
 	if (!drv || drv->owner != THIS_MODULE)
 		return -EINVAL;
 
-	group = iommu_group_get(&pdev->dev);
-	if (!group)
-		return -EINVAL;
-	id = iommu_group_id(group);
-	iommu_group_put(group);
-
 	for (i = 0; i < owned->n; i++)
-		if (owned->ids[i] == id)
+		if (nvfio_file_has_dev(owned->files[i], &pdev->dev))
 			return 0;
 	return -EINVAL;
 }
@@ -384,7 +376,6 @@ int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg)
 	struct file **files = NULL;
 	s32 *fds = NULL;
 	unsigned int count = 0, i, n = 0;
-	int *ids = NULL;
 	bool slot;
 	int ret;
 
@@ -410,9 +401,8 @@ int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg)
 		return -EINVAL;
 
 	fds = kcalloc(hdr.count, sizeof(*fds), GFP_KERNEL);
-	ids = kcalloc(hdr.count, sizeof(*ids), GFP_KERNEL);
 	files = kcalloc(hdr.count, sizeof(*files), GFP_KERNEL);
-	if (!fds || !ids || !files) {
+	if (!fds || !files) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -428,8 +418,7 @@ int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg)
 			ret = -EBADF;
 			break;
 		}
-		ids[n] = nvfio_file_iommu_group_id(files[n]);
-		if (ids[n] < 0) {
+		if (!vfio_file_is_group(files[n])) {
 			fput(files[n]);
 			ret = -EINVAL;
 			break;
@@ -438,14 +427,13 @@ int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg)
 	if (ret)
 		goto out;
 
-	owned.ids = ids;
+	owned.files = files;
 	owned.n = n;
 	ret = nvfio_pci_do_hot_reset(vdev, slot, &owned);
 out:
 	for (i = 0; i < n; i++)
 		fput(files[i]);
 	kfree(files);
-	kfree(ids);
 	kfree(fds);
 	return ret;
 }
