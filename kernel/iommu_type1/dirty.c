@@ -30,7 +30,8 @@
  * with dma_lock dropped, one mapping at a time (its bounds and state are
  * copied while locked).  Mappings busy when a report starts are waited
  * for; ones that become busy during it are skipped, like ones that appear
- * or vanish in between.
+ * or vanish in between (a newcomer may straddle the end of the range, which
+ * the check at the start excluded only for mappings present then).
  */
 #include <linux/bitops.h>
 #include <linux/slab.h>
@@ -188,9 +189,15 @@ static int type1_dirty_get(struct type1_container *c,
 		size_t d_size;
 		bool dirty;
 
+		/*
+		 * dma_lock was dropped since the bisect check: a mapping that
+		 * appeared meanwhile may reach past @last, and its bits past
+		 * the user's bitmap.  Skip it like any other newcomer.
+		 */
 		dma = type1_dma_first(c, cursor, last);
 		while (dma && dma->iova <= last &&
-		       (dma->state != DMA_LIVE || dma->iova < iova))
+		       (dma->state != DMA_LIVE || dma->iova < iova ||
+			type1_dma_last(dma) > last))
 			dma = type1_dma_next(dma);
 		if (!dma || dma->iova > last)
 			break;
