@@ -40,6 +40,39 @@ TEST(device_get_info_argsz)
 	vu_dev_close(&d);
 }
 
+/* VFIO_DEVICE_FEATURE: the header checks, then -ENOTTY for what vfio-pci lacks. */
+static int feature(int device, uint32_t argsz, uint32_t flags)
+{
+	struct vfio_device_feature f = {.argsz = argsz, .flags = flags};
+
+	return ioctl(device, VFIO_DEVICE_FEATURE, &f);
+}
+
+TEST(device_feature_header)
+{
+	uint32_t minsz = offsetofend(struct vfio_device_feature, flags);
+	uint32_t get = VFIO_DEVICE_FEATURE_GET, set = VFIO_DEVICE_FEATURE_SET;
+	uint32_t probe = VFIO_DEVICE_FEATURE_PROBE;
+	struct vu_dev d;
+
+	fx_open(&d, VU_STAGE_DEVICE);
+	ASSERT_ERRNO(EINVAL, feature(d.device, minsz - 1,
+				     get | VFIO_DEVICE_FEATURE_MIGRATION));
+	ASSERT_ERRNO(EINVAL, feature(d.device, minsz, get | (1u << 20)));
+	ASSERT_ERRNO(EINVAL, feature(d.device, minsz,
+				     get | set | VFIO_DEVICE_FEATURE_MIGRATION));
+	/* Valid headers, features a plain vfio-pci device does not have. */
+	ASSERT_ERRNO(ENOTTY, feature(d.device, minsz, get | 0xffff));
+	ASSERT_ERRNO(ENOTTY, feature(d.device, minsz,
+				     get | set | probe | 0xffff));
+	ASSERT_ERRNO(ENOTTY, feature(d.device, minsz,
+				     get | VFIO_DEVICE_FEATURE_MIGRATION));
+	ASSERT_ERRNO(ENOTTY,
+		     feature(d.device, minsz,
+			     set | probe | VFIO_DEVICE_FEATURE_DMA_LOGGING_START));
+	vu_dev_close(&d);
+}
+
 TEST(device_region_info)
 {
 	struct vfio_region_info ri, cfg, bar0;

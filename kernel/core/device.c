@@ -152,6 +152,30 @@ static int nvfio_device_fop_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * VFIO_DEVICE_FEATURE: the core checks the header for every bus driver, as
+ * mainline does (argsz, known flags, GET and SET together only with PROBE:
+ * -EINVAL), then hands the feature to the bus driver's ioctl.  A feature no
+ * one implements (migration and DMA logging among them) is -ENOTTY.
+ */
+static long nvfio_device_feature(struct nvfio_device *vdev, unsigned long arg)
+{
+	size_t minsz = offsetofend(struct vfio_device_feature, flags);
+	u32 known = VFIO_DEVICE_FEATURE_MASK | VFIO_DEVICE_FEATURE_SET |
+		    VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_PROBE;
+	struct vfio_device_feature feature;
+	u32 both = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET;
+
+	if (copy_from_user(&feature, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (feature.argsz < minsz || feature.flags & ~known)
+		return -EINVAL;
+	if (!(feature.flags & VFIO_DEVICE_FEATURE_PROBE) &&
+	    (feature.flags & both) == both)
+		return -EINVAL;
+	return vdev->ops->ioctl(vdev, VFIO_DEVICE_FEATURE, arg);
+}
+
 static long nvfio_device_fop_ioctl(struct file *file, unsigned int cmd,
 				   unsigned long arg)
 {
@@ -159,6 +183,8 @@ static long nvfio_device_fop_ioctl(struct file *file, unsigned int cmd,
 
 	if (!vdev->ops->ioctl)
 		return -EINVAL;
+	if (cmd == VFIO_DEVICE_FEATURE)
+		return nvfio_device_feature(vdev, arg);
 	return vdev->ops->ioctl(vdev, cmd, arg);
 }
 
@@ -275,6 +301,21 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 		nvfio_inode_free(inode);
 		vdev->inode = NULL;
 		return PTR_ERR(group);
+	}
+
+	/*
+	 * Type1 always maps with IOMMU_CACHE, since userspace has no way to
+	 * restore coherency itself: a device behind an IOMMU that cannot
+	 * enforce it is refused, as on mainline.
+	 */
+	if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY)) {
+		dev_warn(dev,
+			 "nvfio: its IOMMU cannot enforce cache-coherent DMA; refusing the device\n");
+		nvfio_group_put_driver(group);
+		put_device(dev);
+		nvfio_inode_free(inode);
+		vdev->inode = NULL;
+		return -EINVAL;
 	}
 	vdev->group = group;
 
