@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -313,4 +314,24 @@ TEST(pci_bind_e1000e_roundtrip)
 	ASSERT_EQ(0, system(cmd));
 	restore();
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
+}
+
+/*
+ * The module parameters that configs in /etc/modprobe.d name: the denylist
+ * switch (read-only, off by default) and no others that mainline lacks.
+ * The denylisted devices themselves (QAT, DSA/IAX) cannot be emulated by
+ * the bench's QEMU.
+ */
+TEST(pci_bind_module_params)
+{
+	const char *p = "/sys/module/vfio_pci/parameters/disable_denylist";
+	char buf[16];
+	struct stat st;
+
+	ASSERT_OK(stat(p, &st));
+	ASSERT_EQ(0444, st.st_mode & 07777);
+	ASSERT_OK(vu_read_file(p, buf, sizeof(buf)));
+	ASSERT_TRUE(strcmp(buf, "N") == 0);
+	/* ids= is write-once at load (mode 0): no sysfs file. */
+	ASSERT_ERRNO(ENOENT, stat("/sys/module/vfio_pci/parameters/ids", &st));
 }

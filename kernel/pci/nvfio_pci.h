@@ -204,4 +204,9 @@ extern const struct pci_error_handlers nvfio_pci_err_handlers;
 /* pci_match.c */
 int nvfio_pci_match(struct nvfio_device *core, const char *buf);
 
+/* pci_quirks.c */
+bool nvfio_pci_denylisted(struct pci_dev *pdev);
+bool nvfio_pci_nointx(struct pci_dev *pdev);
+void nvfio_pci_quirks_init(void);
+
 #endif /* NVFIO_PCI_H */

@@ -109,6 +109,9 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct nvfio_pci_device *vdev;
 	int ret;
 
+	if (nvfio_pci_denylisted(pdev))
+		return -EINVAL;
+
 	/* Bridges and cardbus headers are not handed to userspace. */
 	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
 		return -EINVAL;
@@ -191,6 +194,7 @@ static int __init nvfio_pci_init(void)
 	if (ret)
 		return ret;
 	nvfio_pci_add_ids(&nvfio_pci_driver);
+	nvfio_pci_quirks_init();
 	return 0;
 
 busy:
