@@ -1,17 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Run the test suite in guests: one boot per mode (ours, then mainline), so a
-# crash in one mode does not hide the other's results. Prints TAP-style lines
-# per test, one summary line per mode and a total; exits non-zero if anything
-# failed.
+# crash in one mode does not hide the other's results; then the package test
+# (bench/package.sh: build, install and remove nvfio-dkms, a guest boot on
+# each side). Prints TAP-style lines per test, one summary line per mode and
+# a total; exits non-zero if anything failed.
 #
 # A mode fails if a test fails, if its guest times out or dies, if our modules
 # do not unload, or if the guest kernel log shows a BUG/WARNING/Oops/lockup/
 # stall/hung task (see BAD_KERNEL_LOG in bench/lib.sh).
 #
 # Environment:
-#   T                   run only the tests whose name contains T (make check T=dma)
-#   NVFIO_MODES         modes to run (default "ours mainline")
+#   T                   run only the tests whose name contains T (make check T=dma;
+#                       several substrings: T=edu_,dma_); the package test runs
+#                       only without T or with T=package
+#   NVFIO_MODES         modes to run (default "ours mainline"; "package" is
+#                       bench/package.sh's)
+#   NVFIO_PACKAGE=0     no package test
 #   NVFIO_TESTS         test binary (default build/bin/nvfio-tests); it is
 #                       copied at the start and every boot runs that copy
 #   NVFIO_TEST_TIMEOUT  seconds per test in the guest (default 120)
@@ -200,10 +205,45 @@ artifacts_compare() {
 }
 
 for m in $MODES; do
-	case $m in ours | mainline) ;; *) die "unknown mode '$m' in NVFIO_MODES" ;; esac
+	case $m in ours | mainline | package) ;; *) die "unknown mode '$m' in NVFIO_MODES" ;; esac
 	run_mode "$m"
 done
 artifacts_compare
+
+# The package test, streamed; its closing "package: N passed, M failed, K
+# skipped" line goes into the total. It cleans up after itself on an
+# interrupt: wait for it.
+run_package() {
+	local line pid got="" interrupted=""
+	local re='^package: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$'
+	[ "${NVFIO_PACKAGE:-1}" != 0 ] || return 0
+	[ -z "${T:-}" ] || [ "$T" = package ] || return 0
+	exec 8< <(NVFIO_TAP_BASE=$num T='' "$REPO/bench/package.sh" 2>&1)
+	pid=$!
+	# shellcheck disable=SC2064 # expand $pid now
+	trap "interrupted=1; kill -TERM $pid 2>/dev/null" INT TERM HUP
+	while IFS= read -r line <&8; do
+		case $line in
+		"ok "* | "not ok "*) num=$((num + 1)) ;;
+		esac
+		if [[ $line =~ $re ]]; then
+			all_pass=$((all_pass + BASH_REMATCH[1]))
+			all_fail=$((all_fail + BASH_REMATCH[2]))
+			all_skip=$((all_skip + BASH_REMATCH[3]))
+			got=1
+		fi
+		echo "$line"
+	done
+	exec 8<&-
+	trap - INT TERM HUP
+	[ -z "$interrupted" ] || { echo "# interrupted"; exit 130; }
+	if [ -z "$got" ]; then
+		num=$((num + 1)) all_fail=$((all_fail + 1))
+		echo "not ok $num - package/package.sh"
+		echo "#   bench/package.sh ended without its summary line"
+	fi
+}
+run_package
 
 echo "1..$num"
 echo "# wall time: $(since "$t_start") s"

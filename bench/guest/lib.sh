@@ -4,11 +4,22 @@
 # edu, unbind everything from vfio-pci.
 #
 # Expects NVFIO_REPO (the repo, same path as on the host), NVFIO_MODE
-# (ours|mainline) and NVFIO_OUT (the writable share).
+# (ours|mainline|package) and NVFIO_OUT (the writable share).
+#
+# Mode "package" is the stack as a user gets it: a plain `modprobe vfio-pci`,
+# resolved by the host's /lib/modules (bench/package.sh). It must load the
+# stack NVFIO_PACKAGE_EXPECT says (ours while nvfio-dkms is installed, the
+# default; mainline after its removal); for ours, with the version
+# NVFIO_PACKAGE_VERSION (nvfio-<VERSION>) when that is set.
 
 REPO=${NVFIO_REPO:?}
 OUT=${NVFIO_OUT:?}
 MODE=${NVFIO_MODE:?}
+# The stack the mode loads: ours or mainline.
+case $MODE in
+package) STACK=${NVFIO_PACKAGE_EXPECT:-ours} ;;
+*) STACK=$MODE ;;
+esac
 EDU_ID="0x1234 0x11e8"
 
 # Our modules, in load order; rmmod takes the reverse. They carry mainline's
@@ -116,13 +127,54 @@ load_stack() {
 		bounded 60 modprobe vfio-pci || { echo "modprobe vfio-pci failed"; return 1; }
 		bounded 60 modprobe vfio_iommu_type1 || { echo "modprobe vfio_iommu_type1 failed"; return 1; }
 		;;
+	package)
+		load_package || return 1
+		;;
 	*)
-		echo "unknown NVFIO_MODE '$MODE' (ours or mainline)"
+		echo "unknown NVFIO_MODE '$MODE' (ours, mainline or package)"
 		return 1
 		;;
 	esac
 	[ -d /sys/bus/pci/drivers/vfio-pci ] || { echo "no PCI driver named vfio-pci after loading"; return 1; }
-	[ "$(stack_loaded)" = "$MODE" ] || { echo "loaded the $MODE stack, but /sys/module/vfio/version says $(stack_loaded)"; return 1; }
+	[ "$(stack_loaded)" = "$STACK" ] || { echo "loaded the $STACK stack, but /sys/module/vfio/version says $(stack_loaded)"; return 1; }
+	if [ "$STACK" = mainline ] && ! loaded vfio_pci_core; then
+		echo "vfio_pci_core is not loaded: this vfio-pci is not mainline's"
+		return 1
+	fi
+}
+
+# Mode package: a plain `modprobe vfio-pci`, nothing else, must bring up the
+# whole expected stack, vfio_iommu_type1 through vfio's softdep. Prints what
+# it found (modinfo paths, versions).
+load_package() {
+	local v m
+	bounded 60 modprobe vfio-pci || { echo "modprobe vfio-pci failed"; return 1; }
+	for m in vfio vfio_iommu_type1 vfio_pci; do
+		echo "$m: $(modinfo -n "$m" 2>&1) version $(cat "/sys/module/$m/version" 2>/dev/null || echo none)"
+	done
+	loaded vfio_iommu_type1 || { echo "modprobe vfio-pci did not bring vfio_iommu_type1 up (vfio's softdep)"; return 1; }
+	v=$(cat /sys/module/vfio/version 2>/dev/null)
+	case $STACK in
+	ours)
+		case $v in
+		nvfio-*) ;;
+		*) echo "modprobe vfio-pci loaded vfio version '${v:-none}', not ours (nvfio-*)"; return 1 ;;
+		esac
+		if [ -n "${NVFIO_PACKAGE_VERSION:-}" ] && [ "$v" != "$NVFIO_PACKAGE_VERSION" ]; then
+			echo "modprobe vfio-pci loaded vfio version $v, not the package's $NVFIO_PACKAGE_VERSION"
+			return 1
+		fi
+		;;
+	mainline)
+		case $v in
+		nvfio-*) echo "modprobe vfio-pci loaded ours ($v), not mainline's"; return 1 ;;
+		esac
+		;;
+	*)
+		echo "NVFIO_PACKAGE_EXPECT must be ours or mainline, not '$STACK'"
+		return 1
+		;;
+	esac
 }
 
 # Unload the mode's stack (after unbind_all). Prints why on failure.
@@ -137,6 +189,12 @@ unload_stack() {
 		;;
 	mainline)
 		bounded 60 modprobe -r vfio-pci vfio_iommu_type1 vfio || rc=1
+		;;
+	package)
+		bounded 60 modprobe -r vfio-pci vfio_iommu_type1 vfio || rc=1
+		for m in vfio_pci vfio_pci_core vfio_iommu_type1 vfio; do
+			loaded "$m" && { echo "module $m still loaded:"; lsmod | grep -E "^$m " ; rc=1; }
+		done
 		;;
 	esac
 	return $rc

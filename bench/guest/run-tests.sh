@@ -4,8 +4,10 @@
 # root, one guest boot per mode).
 #
 # Loads the NVFIO_MODE stack (ours: our modules from the repo; mainline: the
-# guest kernel's vfio-pci), binds the root-bus edu to "vfio-pci", runs each
-# test of `nvfio-tests --list` whose name contains $T under a time limit,
+# guest kernel's vfio-pci; package: whatever a plain `modprobe vfio-pci`
+# loads, which must be the stack NVFIO_PACKAGE_EXPECT says, see lib.sh), binds the root-bus edu to "vfio-pci", runs each
+# test of `nvfio-tests --list` whose name contains $T (or one of several
+# substrings separated by commas: T=edu_,client_) under a time limit,
 # then unbinds, unloads and writes to $NVFIO_OUT:
 #   results.tsv   one line per result: pass|fail|skip <TAB> name <TAB> reason
 #   logs/NAME.log each test's output (+ the kernel messages it caused)
@@ -13,13 +15,15 @@
 #   matched       how many tests matched $T
 #   current       the test running now (tells the host where a crash happened)
 #   done          written last: the runner finished
-# Pseudo-tests: "setup" (only when setup fails), "module-unload" (ours mode:
+# Pseudo-tests: "setup" (only when setup fails), "module-unload" (our stack:
 # our modules must unload after the tests, else a reference leaked),
-# "mode-isolation" (ours mode: mainline vfio must not get loaded),
-# "coexistence" (the other stack refuses to load next to this one).
+# "mode-isolation" (our stack: mainline vfio must not get loaded),
+# "coexistence" (ours and mainline modes: the other stack refuses to load
+# next to this one), "modprobe-vfio-pci" (package mode: a plain modprobe
+# loaded the expected stack; its log says from where).
 #
 # Environment: NVFIO_REPO, NVFIO_MODE, NVFIO_OUT (required); T (name
-# filter); NVFIO_TESTS (test binary, default build/bin/nvfio-tests);
+# filter); NVFIO_PACKAGE_EXPECT, NVFIO_PACKAGE_VERSION (package mode); NVFIO_TESTS (test binary, default build/bin/nvfio-tests);
 # NVFIO_TEST_TIMEOUT (seconds per test, default 120).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -50,7 +54,7 @@ finish() {
 		echo "== VFIO modules still loaded:"
 		lsmod | grep -E '^(nvfio|vfio)' || echo "(none)"
 	} >"$LOGS/teardown.log" 2>&1
-	if [ "$MODE" = ours ]; then
+	if [ "$STACK" = ours ]; then
 		if loaded vfio || loaded vfio_iommu_type1 || loaded vfio_pci || loaded nvfio_ext_test; then
 			why=$(grep -v '^==' "$LOGS/teardown.log" | tail -n 1)
 			result fail module-unload "our modules did not unload (a leaked reference?): $why"
@@ -78,13 +82,23 @@ echo "== make sure neither stack is loaded" >&3
 unload_all >&3 2>&1 || setup_failed "a VFIO stack is loaded and will not unload"
 echo "== load $MODE" >&3
 if ! load_stack >&3 2>&1; then
+	if [ "$MODE" = package ]; then
+		cp "$LOGS/setup.log" "$LOGS/modprobe-vfio-pci.log"
+		result fail modprobe-vfio-pci "$(tail -n 1 "$LOGS/setup.log")"
+		finish no
+	fi
 	setup_failed "loading the $MODE stack failed: $(tail -n 1 "$LOGS/setup.log")"
+fi
+if [ "$MODE" = package ]; then
+	sed -n '/^== load/,$p' "$LOGS/setup.log" >"$LOGS/modprobe-vfio-pci.log"
+	result pass modprobe-vfio-pci
 fi
 echo "== find and bind the edu" >&3
 EDU=$(find_edu 2>&3) || setup_failed "$(tail -n 1 "$LOGS/setup.log")" yes
 bind_vfio "$EDU" >&3 2>&1 || setup_failed "binding $EDU to vfio-pci failed: $(tail -n 1 "$LOGS/setup.log")" yes
 say "edu $EDU bound to vfio-pci"
-export NVFIO_MODE NVFIO_EDU=$EDU
+# The tests know two stacks: package mode runs them as its STACK.
+export NVFIO_MODE=$STACK NVFIO_EDU=$EDU
 
 [ -x "$TESTS" ] || setup_failed "$TESTS does not exist: build it first (make tests)" yes
 echo "== $TESTS --list" >&3
@@ -167,21 +181,32 @@ coexistence() {
 	echo "$kmsg" >>"$log"
 }
 
+# Does test name $1 match the filter: one of its comma-separated substrings?
+matches() {
+	local f fs
+	[ -n "$FILTER" ] || return 0
+	IFS=, read -ra fs <<<"$FILTER"
+	for f in "${fs[@]}"; do
+		[ -n "$f" ] && [[ $1 == *"$f"* ]] && return 0
+	done
+	return 1
+}
+
 n=0
-if [[ coexistence == *"$FILTER"* ]]; then
+if [ "$MODE" != package ] && matches coexistence; then
 	coexistence
 	n=$((n + 1))
 fi
 while IFS= read -r t; do
 	[ -n "$t" ] || continue
-	[[ $t == *"$FILTER"* ]] || continue
+	matches "$t" || continue
 	run_one "$t"
 	n=$((n + 1))
 done <<<"$list"
 echo "$n" >"$OUT/matched"
 [ $n -gt 0 ] || say "no test matches T='$FILTER'"
 
-if [ "$MODE" = ours ] && { loaded vfio_pci_core || [ "$(stack_loaded)" != ours ]; }; then
+if [ "$STACK" = ours ] && { loaded vfio_pci_core || [ "$(stack_loaded)" != ours ]; }; then
 	result fail mode-isolation "mainline's vfio got loaded during the ours run"
 fi
 finish yes
