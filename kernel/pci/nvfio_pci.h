@@ -103,6 +103,13 @@ struct nvfio_pci_device {
 	/* --- memory_lock --- */
 	struct rw_semaphore memory_lock;
 	bool mem_enabled; /* user's view of PCI_COMMAND_MEMORY */
+	/*
+	 * D3hot to D0 resets the function (PMCSR No_Soft_Reset clear, read
+	 * at probe): its config state is saved in pm_save on entry to D3hot
+	 * and restored on the way back to D0, as on mainline.
+	 */
+	bool needs_pm_restore;
+	struct pci_saved_state *pm_save;
 
 	/* --- cfg_lock --- */
 	struct mutex cfg_lock;
@@ -154,6 +161,7 @@ void nvfio_pci_memory_unlock_and_restore(struct nvfio_pci_device *vdev,
 					 u16 cmd);
 void nvfio_pci_set_power_state(struct nvfio_pci_device *vdev,
 			       pci_power_t state);
+void nvfio_pci_probe_power_state(struct nvfio_pci_device *vdev);
 
 /* pci_info.c */
 int nvfio_pci_ioctl_get_info(struct nvfio_pci_device *vdev, void __user *arg);

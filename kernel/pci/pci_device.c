@@ -55,10 +55,41 @@ void nvfio_pci_memory_unlock_and_restore(struct nvfio_pci_device *vdev, u16 cmd)
  */
 void nvfio_pci_set_power_state(struct nvfio_pci_device *vdev, pci_power_t state)
 {
+	struct pci_dev *pdev = vdev->pdev;
+	pci_power_t from = pdev->current_state;
+	bool save, restore;
+
 	lockdep_assert_held_write(&vdev->memory_lock);
-	if (pci_set_power_state(vdev->pdev, state))
-		pci_dbg(vdev->pdev, "power state change to %s failed\n",
+	save = vdev->needs_pm_restore && from < PCI_D3hot && state >= PCI_D3hot;
+	restore = vdev->needs_pm_restore && from >= PCI_D3hot && state == PCI_D0;
+	if (save)
+		pci_save_state(pdev);
+	if (pci_set_power_state(pdev, state)) {
+		pci_dbg(pdev, "power state change to %s failed\n",
 			pci_power_name(state));
+		return;
+	}
+	/* A quirk may keep the function out of D3: then nothing was lost. */
+	if (save && pdev->current_state >= PCI_D3hot) {
+		/* One left from a D3hot ended behind our back is stale. */
+		kfree(vdev->pm_save);
+		vdev->pm_save = pci_store_saved_state(pdev);
+	} else if (restore && vdev->pm_save) {
+		pci_load_and_free_saved_state(pdev, &vdev->pm_save);
+		pci_restore_state(pdev);
+	}
+}
+
+/* At probe: does leaving D3hot reset the function (No_Soft_Reset clear)? */
+void nvfio_pci_probe_power_state(struct nvfio_pci_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	u16 pmcsr;
+
+	if (!pdev->pm_cap)
+		return;
+	pci_read_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, &pmcsr);
+	vdev->needs_pm_restore = !(pmcsr & PCI_PM_CTRL_NO_SOFT_RESET);
 }
 
 /*

@@ -139,6 +139,7 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&vdev->igate);
 	spin_lock_init(&vdev->irqlock);
 
+	nvfio_pci_probe_power_state(vdev);
 	dev_set_drvdata(&pdev->dev, vdev);
 
 	ret = nvfio_register_device(&vdev->vdev, &pdev->dev, &nvfio_pci_ops);
@@ -159,6 +160,7 @@ static void nvfio_pci_remove(struct pci_dev *pdev)
 	nvfio_unregister_device(&vdev->vdev);
 
 	dev_set_drvdata(&pdev->dev, NULL);
+	kfree(vdev->pm_save);
 	mutex_destroy(&vdev->igate);
 	mutex_destroy(&vdev->cfg_lock);
 	mutex_destroy(&vdev->bar_lock);
