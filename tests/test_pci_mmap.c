@@ -10,6 +10,7 @@
 #include "test_pci_sigbus.h"
 #include "test_pci_util.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -174,5 +175,36 @@ TEST(pci_mmap_outlives_fd)
 	vu_region_munmap((void *)bar, &ri);
 
 	fx_open(&d, VU_STAGE_DEVICE);
+	vu_dev_close(&d);
+}
+
+/*
+ * A BAR mapping is not reachable through /proc/PID/mem (nor ptrace, which
+ * goes the same way): the device would be accessed outside memory_lock,
+ * whatever its decode or reset state.  The page is faulted in first.
+ */
+TEST(pci_mmap_no_remote_access)
+{
+	struct vfio_region_info ri;
+	volatile uint32_t *bar;
+	struct vu_dev d;
+	uint32_t v = 0;
+	int mem;
+
+	fx_open(&d, VU_STAGE_DEVICE);
+	set_mem(d.device, true);
+	bar = map_bar0(d.device, &ri);
+	ASSERT_EQ(0, ps_read32(bar + EDU_REG_ID / 4, &v));
+	ASSERT_EQ(EDU_ID_VALUE, v);
+
+	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	ASSERT_OK(mem);
+	ASSERT_ERRNO(EIO, pread(mem, &v, sizeof(v), (off_t)(uintptr_t)bar));
+	v = 0x12345678;
+	ASSERT_ERRNO(EIO, pwrite(mem, &v, sizeof(v),
+				 (off_t)(uintptr_t)(bar + EDU_REG_LIVENESS / 4)));
+	close(mem);
+
+	vu_region_munmap((void *)bar, &ri);
 	vu_dev_close(&d);
 }

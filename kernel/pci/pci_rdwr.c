@@ -293,11 +293,13 @@ static vm_fault_t nvfio_pci_mmap_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/*
+ * No .access: generic_access_phys would let ptrace and /proc/PID/mem reach
+ * device memory without memory_lock, while decode may be off or the device
+ * in reset.  Mainline's BAR mappings have none either.
+ */
 static const struct vm_operations_struct nvfio_pci_mmap_ops = {
 	.fault = nvfio_pci_mmap_fault,
-#ifdef CONFIG_HAVE_IOREMAP_PROT
-	.access = generic_access_phys,
-#endif
 };
 
 int nvfio_pci_mmap(struct nvfio_device *core, struct vm_area_struct *vma)
