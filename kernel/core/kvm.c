@@ -96,32 +96,6 @@ struct iommu_group *vfio_file_iommu_group(struct file *file)
 EXPORT_SYMBOL_GPL(vfio_file_iommu_group);
 
 /*
- * For tests: the kvm a group file was given, or the kvm an open device file
- * holds.  No reference is taken: compare the pointer, never dereference it.
- */
-struct kvm *nvfio_file_kvm(struct file *file)
-{
-	struct nvfio_group *group = nvfio_group_from_file(file);
-	struct nvfio_device *vdev;
-	struct kvm *kvm = NULL;
-
-	if (group) {
-		spin_lock(&group->kvm_lock);
-		kvm = group->kvm;
-		spin_unlock(&group->kvm_lock);
-		return kvm;
-	}
-	vdev = nvfio_device_from_file(file);
-	if (vdev) {
-		mutex_lock(&vdev->open_lock);
-		kvm = vdev->kvm;
-		mutex_unlock(&vdev->open_lock);
-	}
-	return kvm;
-}
-EXPORT_SYMBOL_GPL(nvfio_file_kvm);
-
-/*
  * First open of @vdev (vdev->open_lock held): take the group's kvm, if any.
  * The reference is taken under group->kvm_lock: KVM clears group->kvm (also
  * under it) before the struct kvm can be freed, so the pointer read there is

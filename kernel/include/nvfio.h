@@ -185,8 +185,9 @@ bool vfio_file_enforced_coherent(struct file *file);
 void vfio_file_set_kvm(struct file *file, struct kvm *kvm);
 struct iommu_group *vfio_file_iommu_group(struct file *file);
 /*
- * For tests: the kvm of a group file, or the one an open device file holds
- * (taken at its first open), or NULL.  Compare only; never dereference.
+ * Test builds only (kernel/core/test_hooks.c, absent with NVFIO_TESTING=n):
+ * the kvm of a group file, or the one an open device file holds (taken at
+ * its first open), or NULL.  Compare only; never dereference.
  */
 struct kvm *nvfio_file_kvm(struct file *file);
 
