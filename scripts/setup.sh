@@ -7,7 +7,7 @@
 set -eu
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-PKGS="qemu-system-x86 busybox-static cpio kmod xz-utils sparse linux-libc-dev"
+PKGS="qemu-system-x86 busybox-static cpio kmod xz-utils sparse linux-libc-dev dpdk dpdk-dev driverctl"
 
 installed() {
 	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
