@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Install what building and testing nvfio needs on Debian 12: QEMU, busybox
 # and cpio for the guest's initramfs, kmod, xz, sparse, and a Debian 6.12
-# kernel (image + headers) for the guest. Idempotent: when everything is
-# there it only checks and exits, without touching apt.
+# kernel (image + headers) for the guest, and the unmodified VFIO clients the
+# client tests run (dpdk, dpdk-dev for dpdk-testpmd, driverctl). Idempotent:
+# when everything is there it only checks and exits, without touching apt.
 set -eu
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
