@@ -68,6 +68,7 @@ report() {
 	case $st in
 	pass)
 		echo "ok $num - $mode/$name"
+		[ -z "$why" ] || echo "#   note: $why"
 		m_pass=$((m_pass + 1))
 		;;
 	skip)

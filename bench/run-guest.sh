@@ -38,6 +38,30 @@ kvm) accel=(-accel kvm -cpu host) ;;
 *) die "NVFIO_ACCEL must be tcg or kvm, not '$NVFIO_ACCEL'" ;;
 esac
 
+# Take the guest lock; say so when someone else's guest is running. A caller
+# that holds the lock across several boots (bench/package.sh, while its
+# package is installed) sets NVFIO_GUEST_LOCK_HELD=1: then the lock is taken
+# here only if nobody holds it.
+exec 9>>"$LOCK"
+if [ -n "${NVFIO_GUEST_LOCK_HELD:-}" ]; then
+	flock -n 9 || true
+elif ! flock -n 9; then
+	note "another guest is running (lock $LOCK): waiting"
+	flock 9
+fi
+
+# Two free UDP ports on the loopback, one per NIC under test: each NIC's
+# netdev is a UDP socket that sends to its own address, so every frame the NIC
+# transmits comes back to it as received (loopback for the DPDK client tests).
+# Chosen after taking the lock, so no other guest of ours takes them meanwhile.
+read -r port0 port1 < <(python3 -c '
+import socket
+s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+for x in s:
+    x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))') || die "cannot find two free UDP ports"
+loop() { echo "socket,id=$1,udp=127.0.0.1:$2,localaddr=127.0.0.1:$2"; }
+
 qemu=(
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-machine q35,kernel-irqchip=split "${accel[@]}" -m 4G -smp 2
@@ -54,13 +78,15 @@ qemu=(
 	-fsdev "local,id=nvfioout,path=$out,security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=nvfioout,mount_tag=nvfioout
 	# The devices under test. The edu on the root bus is alone in its IOMMU
-	# group (the demo/test device). The NICs sit on hubs with no host side:
-	# no traffic leaves the guest. No option ROMs: SeaBIOS boots faster.
+	# group (the demo/test device). The e1000e and the virtio-net each loop
+	# back to themselves (see loop above); the e1000 sits on a hub with no
+	# host side. No traffic leaves the host. No option ROMs: SeaBIOS boots
+	# faster.
 	-device edu,id=edu0
-	-netdev hubport,id=net0,hubid=0 -device e1000e,netdev=net0,romfile=
+	-netdev "$(loop net0 "$port0")" -device e1000e,netdev=net0,romfile=
 	-blockdev driver=null-co,node-name=nvm0,size=1073741824
 	-device nvme,drive=nvm0,serial=nvfio0
-	-netdev hubport,id=net1,hubid=1
+	-netdev "$(loop net1 "$port1")"
 	-device virtio-net-pci,netdev=net1,disable-legacy=on,iommu_platform=on,romfile=
 	# One IOMMU group with two devices: a conventional PCI bus behind a
 	# PCIe-to-PCI bridge (its devices share the bridge's requester ID).
@@ -72,17 +98,6 @@ qemu=(
 [ -z "${NVFIO_QEMU_EXTRA:-}" ] || qemu+=($NVFIO_QEMU_EXTRA)
 [ -z "${NVFIO_PRINT_CMD:-}" ] || echo "${qemu[*]}" >&2
 
-# Take the guest lock; say so when someone else's guest is running. A caller
-# that holds the lock across several boots (bench/package.sh, while its
-# package is installed) sets NVFIO_GUEST_LOCK_HELD=1: then the lock is taken
-# here only if nobody holds it.
-exec 9>>"$LOCK"
-if [ -n "${NVFIO_GUEST_LOCK_HELD:-}" ]; then
-	flock -n 9 || true
-elif ! flock -n 9; then
-	note "another guest is running (lock $LOCK): waiting"
-	flock 9
-fi
 
 : >"$out/console.log"
 start=$(now)

@@ -5,11 +5,14 @@
 #
 # Loads the NVFIO_MODE stack (ours: our modules from the repo; mainline: the
 # guest kernel's vfio-pci; package: whatever a plain `modprobe vfio-pci`
-# loads, which must be the stack NVFIO_PACKAGE_EXPECT says, see lib.sh), binds the root-bus edu to "vfio-pci", runs each
-# test of `nvfio-tests --list` whose name contains $T (or one of several
-# substrings separated by commas: T=edu_,client_) under a time limit,
+# loads, which must be the stack NVFIO_PACKAGE_EXPECT says, see lib.sh),
+# binds the root-bus edu to "vfio-pci", runs each test of `nvfio-tests
+# --list` and each client test (tests/clients/client_*.sh) whose name
+# contains $T (or one of several substrings separated by commas:
+# T=edu_,client_) under a time limit,
 # then unbinds, unloads and writes to $NVFIO_OUT:
 #   results.tsv   one line per result: pass|fail|skip <TAB> name <TAB> reason
+#                 (for a pass: the test's last "note: " line, if any)
 #   logs/NAME.log each test's output (+ the kernel messages it caused)
 #   logs/setup.log, logs/teardown.log
 #   matched       how many tests matched $T
@@ -29,6 +32,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 TESTS=${NVFIO_TESTS:-$REPO/build/bin/nvfio-tests}
+CLIENTS=$REPO/tests/clients
 TT=${NVFIO_TEST_TIMEOUT:-120}
 FILTER=${T:-}
 RES=$OUT/results.tsv
@@ -103,6 +107,10 @@ export NVFIO_MODE=$STACK NVFIO_EDU=$EDU
 [ -x "$TESTS" ] || setup_failed "$TESTS does not exist: build it first (make tests)" yes
 echo "== $TESTS --list" >&3
 list=$(bounded 60 "$TESTS" --list 2>&3) || setup_failed "'$TESTS --list' failed" yes
+# The client tests: scripts driving unmodified programs (DPDK, driverctl).
+for f in "$CLIENTS"/client_*.sh; do
+	[ -e "$f" ] && list+=$'\n'$(basename "$f" .sh)
+done
 exec 3>&-
 
 # The reason a test skipped: its last line mentioning "skip", else its last line.
@@ -121,8 +129,11 @@ run_one() {
 	log=$LOGS/$(echo "$t" | tr -c 'A-Za-z0-9._\n-' '_').log
 	echo "$t" >"$OUT/current"
 	k0=$(dmesg | wc -l)
+	# A client test is a script; the others are in the test binary.
+	local cmd=("$TESTS" --run "$t")
+	[[ $t != client_* ]] || cmd=(/bin/bash "$CLIENTS/$t.sh")
 	# timeout(1) stops a slow test; bounded() gives up on one stuck in the kernel.
-	bounded $((TT + 15)) timeout -k 5 "$TT" "$TESTS" --run "$t" </dev/null >"$log" 2>&1
+	bounded $((TT + 15)) timeout -k 5 "$TT" "${cmd[@]}" </dev/null >"$log" 2>&1
 	rc=$?
 	kmsg=$(dmesg | tail -n +$((k0 + 1)))
 	if [ -n "$kmsg" ]; then
@@ -132,7 +143,8 @@ run_one() {
 	if [ -n "$bad" ]; then
 		result fail "$t" "kernel: ${bad:0:120}"
 	elif [ $rc -eq 0 ]; then
-		result pass "$t"
+		# A test's last "note: " line goes with its result (e.g. a rate).
+		result pass "$t" "$(grep -a '^note: ' "$log" | tail -n 1 | cut -c7- | cut -c1-160)"
 	elif [ $rc -eq 77 ]; then
 		result skip "$t" "$(skip_reason "$log")"
 	elif [ $rc -eq 124 ]; then
