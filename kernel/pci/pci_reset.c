@@ -238,14 +238,14 @@ struct nvfio_pci_owned {
 	unsigned int n;
 };
 
-/* Is @pdev's group one of the user's group files? */
+/* Is @vdev's group one of the user's group files? */
 static bool nvfio_pci_owned(const struct nvfio_pci_owned *owned,
-			    struct pci_dev *pdev)
+			    struct nvfio_pci_device *vdev)
 {
 	unsigned int i;
 
 	for (i = 0; i < owned->n; i++)
-		if (nvfio_file_has_dev(owned->files[i], &pdev->dev))
+		if (nvfio_file_has_dev(owned->files[i], &vdev->vdev))
 			return true;
 	return false;
 }
@@ -279,10 +279,12 @@ static int nvfio_pci_do_hot_reset(struct nvfio_pci_device *vdev,
 	 */
 	members = nvfio_pci_devset_members(vdev);
 	list_for_each_entry(cur, members, devset_entry) {
-		if (!nvfio_pci_owned(owned, cur->pdev)) {
+		if (!nvfio_pci_owned(owned, cur)) {
 			ret = -EINVAL;
-			goto out_undo;
+			goto out_unlock;
 		}
+	}
+	list_for_each_entry(cur, members, devset_entry) {
 		if (!down_write_trylock(&cur->memory_lock)) {
 			ret = -EBUSY;
 			goto out_undo;
