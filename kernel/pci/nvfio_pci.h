@@ -17,7 +17,11 @@
  *   igate        (mutex)  interrupt configuration: irq_type, ctx[],
  *                         num_ctx, err_trigger, req_trigger.  irq_type,
  *                         ctx and num_ctx are written with igate and
- *                         irqlock held, so either lock suffices to read
+ *                         irqlock held, so either lock suffices to read;
+ *                         the MSI flags hook (pci_config.c, cfg_lock
+ *                         only) takes a READ_ONCE snapshot of irq_type:
+ *                         a SET_IRQS racing with the user's own config
+ *                         write may make it stale, harmlessly
  *   cfg_lock     (mutex)  the virtual config space: everything in *cfg
  *   memory_lock  (rwsem)  memory decode: mem_enabled and the hardware
  *                         PCI_COMMAND_MEMORY bit.  Held for read around
