@@ -17,6 +17,10 @@
  *   pci_reset_hot_reset_stale_group a group fd kept across an unbind and
  *                                rebind proves nothing: the group it stood
  *                                for is gone (-EINVAL), the new one works
+ *   pci_reset_close_resets_domain a device without a function reset is
+ *                                cleaned by a bus reset once nothing on its
+ *                                bus is open any more (the next user finds
+ *                                reset values, not the last user's)
  *   pci_reset_close_restores     the last close turns bus mastering and
  *                                MSI off and puts the BARs back
  */
@@ -339,6 +343,43 @@ TEST(pci_reset_hot_reset_stale_group)
 
 	close(stale);
 	vu_dev_close(&d);
+}
+
+#define E1000_RDBAL0 0x2800 /* receive descriptor base, low; resets to 0 */
+
+/* Open the e1000 and read (and write, if @val) its RDBAL0 register. */
+static uint32_t e1000_rdbal(const char *bdf, const uint32_t *val)
+{
+	struct vfio_region_info ri;
+	struct vu_dev d;
+	uint32_t v;
+
+	if (vu_dev_open(&d, bdf, VU_STAGE_DEVICE))
+		FAIL("open %s: %s", bdf, vu_last_error());
+	ASSERT_OK(vu_pci_command_set(d.device, PCI_COMMAND_MEMORY));
+	ASSERT_OK(vu_region_info(d.device, VFIO_PCI_BAR0_REGION_INDEX, &ri));
+	if (val)
+		ASSERT_OK(vu_region_write(d.device, &ri, E1000_RDBAL0, val, 4));
+	ASSERT_OK(vu_region_read(d.device, &ri, E1000_RDBAL0, &v, 4));
+	vu_dev_close(&d);
+	return v;
+}
+
+/*
+ * The e1000 behind the bench's bridge has no function reset.  Its last
+ * close marks it dirty; with the edu on the same bus bound to vfio-pci and
+ * closed, nothing of the bus is in use, so the bus is reset and the next
+ * user does not find what the last one left.
+ */
+TEST(pci_reset_close_resets_domain)
+{
+	uint32_t dirty = 0x12345000;
+	struct shared_group g;
+
+	sg_setup(&g, true);
+	ASSERT_OK(cu_bind(g.nic, "vfio-pci"));
+	ASSERT_EQ(dirty, e1000_rdbal(g.nic, &dirty));
+	ASSERT_EQ(0, e1000_rdbal(g.nic, NULL));
 }
 
 /* MSI enable bit in raw config space, or -1 without MSI. */

@@ -7,10 +7,18 @@
  *
  *   nvfio_groups.lock          list of groups, group creation/removal
  *     group->lock              container attachment, opened file, users
- *       device->open_lock      open_count, open/close_device callbacks
+ *       device->open_lock      open_count, open/close_device callbacks;
+ *                              the bus driver's own locks nest inside it
+ *                              (vfio-pci: its reset-domain lock first)
+ *         group->kvm_lock      (spinlock) group->kvm; read by a device's
+ *                              first open, written by vfio_file_set_kvm
  *       container->lock (rw)   group list and backend of one container
  *         nvfio_backends.lock  registered IOMMU backends
  *   group->dev_lock            the group's device list (leaf lock)
+ *
+ * What bus drivers call while holding their own locks takes none of these:
+ * nvfio_file_has_dev() compares pointers (vfio-pci's hot reset calls it
+ * under its reset-domain lock, which nests inside group->lock above).
  *
  * Who holds what (the reason close-in-any-order is safe):
  *   - a container fd holds one container reference (kref);

@@ -317,7 +317,7 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 		vdev->inode = NULL;
 		return -EINVAL;
 	}
-	vdev->group = group;
+	WRITE_ONCE(vdev->group, group);
 
 	mutex_lock(&group->dev_lock);
 	list_add_tail(&vdev->group_entry, &group->devices);
@@ -369,7 +369,7 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 		}
 	}
 
-	vdev->group = NULL;
+	WRITE_ONCE(vdev->group, NULL);
 	nvfio_group_put_driver(group);
 	mutex_destroy(&vdev->open_lock);
 	/* No fd is left, so no VMA either: the mapping is empty. */

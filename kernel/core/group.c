@@ -178,32 +178,18 @@ struct nvfio_group *nvfio_group_from_file(struct file *file)
 }
 
 /*
- * Is @file one of our group files, and the group @dev is in now?  Groups are
- * compared as objects: a group file that outlived its group (every device
- * left; a rebind made a new group for the same IOMMU group, which another
- * user may own now) stands for no device, though its number is the same.
+ * Is @file one of our group files, and the group of @vdev (registered)?
+ * Groups are compared as objects: a group file that outlived its group
+ * (every device left; a rebind made a new group for the same IOMMU group,
+ * which another user may own now) stands for no device, though its number
+ * is the same.  Takes no lock: @vdev->group is set before the device can
+ * be found and stays until it unregisters, and the file pins its group.
  */
-bool nvfio_file_has_dev(struct file *file, struct device *dev)
+bool nvfio_file_has_dev(struct file *file, struct nvfio_device *vdev)
 {
-	struct nvfio_group *fgroup = nvfio_group_from_file(file), *group;
-	struct iommu_group *iommu_group;
-	bool ret = false;
+	struct nvfio_group *group = nvfio_group_from_file(file);
 
-	if (!fgroup)
-		return false;
-	iommu_group = iommu_group_get(dev);
-	if (!iommu_group)
-		return false;
-	mutex_lock(&nvfio_groups.lock);
-	list_for_each_entry(group, &nvfio_groups.list, core_entry) {
-		if (group->iommu_group == iommu_group) {
-			ret = group == fgroup;
-			break;
-		}
-	}
-	mutex_unlock(&nvfio_groups.lock);
-	iommu_group_put(iommu_group);
-	return ret;
+	return group && group == READ_ONCE(vdev->group);
 }
 EXPORT_SYMBOL_GPL(nvfio_file_has_dev);
 

@@ -108,6 +108,7 @@ void nvfio_device_get_kvm(struct nvfio_device *vdev)
 	void (*put)(struct kvm * kvm);
 	struct kvm *kvm;
 
+	lockdep_assert_held(&vdev->open_lock);
 	spin_lock(&group->kvm_lock);
 	kvm = group->kvm;
 	spin_unlock(&group->kvm_lock);
@@ -150,6 +151,7 @@ void nvfio_device_put_kvm(struct nvfio_device *vdev)
 	void (*put)(struct kvm * kvm) = vdev->put_kvm;
 	struct kvm *kvm = vdev->kvm;
 
+	lockdep_assert_held(&vdev->open_lock);
 	if (!kvm)
 		return;
 	vdev->kvm = NULL;

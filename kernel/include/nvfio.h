@@ -149,11 +149,11 @@ void nvfio_unregister_device(struct nvfio_device *vdev);
 
 /*
  * nvfio_file_has_dev() - is @file one of our group files, standing for the
- * group @dev is in now (the same group object, not just the same number)?
- * For bus drivers that take group fds from userspace as proof of ownership
- * (PCI hot reset).
+ * group registered @vdev is in (the same group object, not just the same
+ * number)?  For bus drivers that take group fds from userspace as proof of
+ * ownership (PCI hot reset).  Takes no lock.
  */
-bool nvfio_file_has_dev(struct file *file, struct device *dev);
+bool nvfio_file_has_dev(struct file *file, struct nvfio_device *vdev);
 
 /* ------------------------------------------------------------------ */
 /* External users (seeds 000/001) and the VFIO file API KVM uses        */

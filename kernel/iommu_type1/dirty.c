@@ -137,6 +137,7 @@ static int type1_dirty_start(struct type1_container *c)
 	struct rb_node *n;
 	int ret = 0;
 
+	lockdep_assert_held_read(&c->topo_lock);
 	mutex_lock(&c->dma_lock);
 	if (!c->dirty_tracking) {
 		for (n = rb_first(&c->dmas); n; n = rb_next(n)) {
@@ -172,6 +173,7 @@ static int type1_dirty_get(struct type1_container *c,
 		return -EINVAL;
 	last = iova + range->size - 1;
 
+	lockdep_assert_held_read(&c->topo_lock);
 	buf = type1_dirty_buf_alloc();
 	if (!buf)
 		return -ENOMEM;
@@ -240,9 +242,11 @@ long type1_ioctl_dirty_pages(struct type1_container *c, void __user *arg)
 		return -EINVAL;
 
 	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP) {
+		down_read(&c->topo_lock);
 		mutex_lock(&c->dma_lock);
 		c->dirty_tracking = false;
 		mutex_unlock(&c->dma_lock);
+		up_read(&c->topo_lock);
 		return 0;
 	}
 

@@ -17,7 +17,8 @@
  *
  *   topo_lock (rw_semaphore)
  *	write: attach_group, detach_group, release.
- *	read:  every ioctl, for its whole duration.
+ *	read:  every ioctl, from after its argument checks to its end
+ *	       (lockdep_assert_held in the code that needs it).
  *	Protects: domains, each domain's groups, iova_ranges, pgsize_bitmap,
  *	and the IOMMU page tables' membership (which domains a mapping must
  *	be written to).  Readers may therefore walk the domain list and
@@ -173,6 +174,7 @@ static inline dma_addr_t type1_dma_last(const struct type1_dma *dma)
 
 static inline size_t type1_min_pgsize(struct type1_container *c)
 {
+	lockdep_assert_held(&c->topo_lock);
 	return (size_t)1 << __ffs(c->pgsize_bitmap);
 }
 

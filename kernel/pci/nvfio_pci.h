@@ -10,12 +10,18 @@
  * Locks, outermost first (a lock may only be taken while holding locks
  * that appear above it in this list):
  *
- *   reset lock   (global mutex, pci_reset.c) open/close_device and hot
- *                         resets; the list of open devices
+ *   devset lock  (mutex, one per reset domain, pci_devset.c) open/
+ *                         close_device and hot resets of the domain's
+ *                         devices; its member list, devset_open and
+ *                         needs_reset
  *   igate        (mutex)  interrupt configuration: irq_type, ctx[],
  *                         num_ctx, err_trigger, req_trigger.  irq_type,
  *                         ctx and num_ctx are written with igate and
- *                         irqlock held, so either lock suffices to read
+ *                         irqlock held, so either lock suffices to read;
+ *                         the MSI flags hook (pci_config.c, cfg_lock
+ *                         only) takes a READ_ONCE snapshot of irq_type:
+ *                         a SET_IRQS racing with the user's own config
+ *                         write may make it stale, harmlessly
  *   cfg_lock     (mutex)  the virtual config space: everything in *cfg
  *   memory_lock  (rwsem)  memory decode: mem_enabled and the hardware
  *                         PCI_COMMAND_MEMORY bit.  Held for read around
@@ -78,6 +84,7 @@ struct nvfio_pci_dummy_res {
 };
 
 struct nvfio_pci_config; /* pci_config.c */
+struct nvfio_pci_devset; /* pci_devset.c */
 struct nvfio_pci_virqfd; /* pci_intrs.c */
 
 struct nvfio_pci_device {
@@ -94,7 +101,11 @@ struct nvfio_pci_device {
 	u32 msix_size; /* MSI-X table size in bytes */
 	bool bar_mmap_ok[PCI_STD_NUM_BARS];
 	struct list_head dummy_res; /* nvfio_pci_dummy_res.next */
-	struct list_head open_entry; /* nvfio_pci_open_devs, reset lock */
+	/* --- reset domain (pci_devset.c), its lock --- */
+	struct nvfio_pci_devset *devset; /* set at probe, for the device's life */
+	struct list_head devset_entry;
+	bool devset_open; /* between open_device and close_device */
+	bool needs_reset; /* closed without a function reset */
 
 	/* --- bar_lock --- */
 	struct mutex bar_lock;
@@ -195,10 +206,9 @@ void nvfio_pci_intx_set_virq_disabled(struct nvfio_pci_device *vdev,
 void nvfio_pci_request(struct nvfio_device *core, unsigned int count);
 
 /* pci_reset.c (its header comment has the reset lock and the open list) */
-void nvfio_pci_reset_lock(void);
-void nvfio_pci_reset_unlock(void);
-void nvfio_pci_open_list_add(struct nvfio_pci_device *vdev);
-void nvfio_pci_open_list_del(struct nvfio_pci_device *vdev);
+int nvfio_pci_reset_scope(struct pci_dev *pdev, bool *slot);
+int nvfio_pci_for_each_affected(struct pci_dev *origin, bool slot,
+				int (*fn)(struct pci_dev *, void *), void *data);
 void nvfio_pci_zap_bars(struct nvfio_pci_device *vdev);
 void nvfio_pci_zap_and_down_write_memory_lock(struct nvfio_pci_device *vdev);
 int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev);
@@ -211,6 +221,16 @@ extern const struct pci_error_handlers nvfio_pci_err_handlers;
 
 /* pci_match.c */
 int nvfio_pci_match(struct nvfio_device *core, const char *buf);
+
+/* pci_devset.c */
+int nvfio_pci_devset_join(struct nvfio_pci_device *vdev);
+void nvfio_pci_devset_leave(struct nvfio_pci_device *vdev);
+void nvfio_pci_devset_lock(struct nvfio_pci_device *vdev);
+void nvfio_pci_devset_unlock(struct nvfio_pci_device *vdev);
+struct list_head *nvfio_pci_devset_members(struct nvfio_pci_device *vdev);
+struct pci_dev *nvfio_pci_devset_resettable(struct nvfio_pci_device *vdev,
+					    bool *slot);
+void nvfio_pci_devset_try_reset(struct nvfio_pci_device *vdev);
 
 /* pci_quirks.c */
 bool nvfio_pci_denylisted(struct pci_dev *pdev);

@@ -13,10 +13,11 @@
  *   - memory_lock (write) is held around everything that may change the
  *     hardware memory-decode bit behind the user's back: resets and the
  *     temporary enable used when the kernel must touch the MSI-X table.
- *   - open and close run under the global reset lock (pci_reset.c), which
- *     keeps hot resets of the bus away while the function is reset and
- *     its state saved or restored, and which protects the list of open
- *     devices (open_entry) hot resets walk.
+ *   - open and close run under the reset domain's lock (pci_devset.c),
+ *     which keeps hot resets of the domain away while the function is
+ *     reset and its state saved or restored; close marks the device
+ *     needs_reset unless its function reset worked, and resets the whole
+ *     domain when it was the last one open.
  */
 #include <linux/io.h>
 #include <linux/pci.h>
@@ -53,6 +54,12 @@ void nvfio_pci_memory_unlock_and_restore(struct nvfio_pci_device *vdev, u16 cmd)
  * with memory_lock held for write: BAR accesses are refused in D3hot
  * (the device does not decode there).
  */
+/* D3hot or D3cold (pci_power_t is __bitwise: equality only, for sparse). */
+static bool nvfio_pci_in_d3(pci_power_t state)
+{
+	return state == PCI_D3hot || state == PCI_D3cold;
+}
+
 void nvfio_pci_set_power_state(struct nvfio_pci_device *vdev, pci_power_t state)
 {
 	struct pci_dev *pdev = vdev->pdev;
@@ -60,8 +67,10 @@ void nvfio_pci_set_power_state(struct nvfio_pci_device *vdev, pci_power_t state)
 	bool save, restore;
 
 	lockdep_assert_held_write(&vdev->memory_lock);
-	save = vdev->needs_pm_restore && from < PCI_D3hot && state >= PCI_D3hot;
-	restore = vdev->needs_pm_restore && from >= PCI_D3hot && state == PCI_D0;
+	save = vdev->needs_pm_restore && !nvfio_pci_in_d3(from) &&
+	       nvfio_pci_in_d3(state);
+	restore = vdev->needs_pm_restore && nvfio_pci_in_d3(from) &&
+		  state == PCI_D0;
 	if (save)
 		pci_save_state(pdev);
 	if (pci_set_power_state(pdev, state)) {
@@ -70,7 +79,7 @@ void nvfio_pci_set_power_state(struct nvfio_pci_device *vdev, pci_power_t state)
 		return;
 	}
 	/* A quirk may keep the function out of D3: then nothing was lost. */
-	if (save && pdev->current_state >= PCI_D3hot) {
+	if (save && nvfio_pci_in_d3(pdev->current_state)) {
 		/* One left from a D3hot ended behind our back is stale. */
 		kfree(vdev->pm_save);
 		vdev->pm_save = pci_store_saved_state(pdev);
@@ -277,12 +286,12 @@ int nvfio_pci_open_device(struct nvfio_device *core)
 	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
 	int ret;
 
-	/* No hot reset of the bus while we reset and save the function. */
-	nvfio_pci_reset_lock();
+	/* No hot reset of the domain while we reset and save the function. */
+	nvfio_pci_devset_lock(vdev);
 	ret = nvfio_pci_do_open(vdev);
 	if (!ret)
-		nvfio_pci_open_list_add(vdev);
-	nvfio_pci_reset_unlock();
+		vdev->devset_open = true;
+	nvfio_pci_devset_unlock(vdev);
 	return ret;
 }
 
@@ -320,6 +329,9 @@ static void nvfio_pci_do_close(struct nvfio_pci_device *vdev)
 	nvfio_pci_barmap_release(vdev);
 	nvfio_pci_release_dummies(vdev);
 
+	/* Until a reset below (or of the whole domain) cleans up after the user. */
+	vdev->needs_reset = true;
+
 	/*
 	 * Put back the state from before the user.  If there is none, a
 	 * reset with the user's state is still better than nothing, but
@@ -334,8 +346,12 @@ static void nvfio_pci_do_close(struct nvfio_pci_device *vdev)
 
 	/* Quiesce INTx/decode while resetting, like pci_reset_function(). */
 	pci_write_config_word(pdev, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
-	if (vdev->reset_works && !nvfio_pci_reset_locked(pdev))
-		pci_dbg(pdev, "no reset at close (device busy)\n");
+	if (vdev->reset_works) {
+		if (nvfio_pci_reset_locked(pdev))
+			vdev->needs_reset = false;
+		else
+			pci_dbg(pdev, "no reset at close (device busy)\n");
+	}
 	pci_restore_state(pdev);
 
 out_disable:
@@ -348,11 +364,13 @@ void nvfio_pci_close_device(struct nvfio_device *core)
 
 	/*
 	 * No user mapping is left (each VMA holds a device file), so there
-	 * is nothing to zap; the reset lock keeps hot resets out while the
-	 * function is reset and its saved state put back.
+	 * is nothing to zap; the domain's lock keeps hot resets out while
+	 * the function is reset and its saved state put back, and then
+	 * while the whole domain is reset if it was the last one open.
 	 */
-	nvfio_pci_reset_lock();
-	nvfio_pci_open_list_del(vdev);
+	nvfio_pci_devset_lock(vdev);
+	vdev->devset_open = false;
 	nvfio_pci_do_close(vdev);
-	nvfio_pci_reset_unlock();
+	nvfio_pci_devset_try_reset(vdev);
+	nvfio_pci_devset_unlock(vdev);
 }

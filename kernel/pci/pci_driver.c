@@ -142,14 +142,21 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	nvfio_pci_probe_power_state(vdev);
 	dev_set_drvdata(&pdev->dev, vdev);
 
+	/* Into its reset domain before anyone can open it. */
+	ret = nvfio_pci_devset_join(vdev);
+	if (ret)
+		goto out_free;
 	ret = nvfio_register_device(&vdev->vdev, &pdev->dev, &nvfio_pci_ops);
-	if (ret) {
-		dev_set_drvdata(&pdev->dev, NULL);
-		kfree(vdev);
-		return ret;
-	}
-
+	if (ret)
+		goto out_leave;
 	return 0;
+
+out_leave:
+	nvfio_pci_devset_leave(vdev);
+out_free:
+	dev_set_drvdata(&pdev->dev, NULL);
+	kfree(vdev);
+	return ret;
 }
 
 static void nvfio_pci_remove(struct pci_dev *pdev)
@@ -158,6 +165,7 @@ static void nvfio_pci_remove(struct pci_dev *pdev)
 
 	/* Blocks until every device fd is closed (close_device has run). */
 	nvfio_unregister_device(&vdev->vdev);
+	nvfio_pci_devset_leave(vdev);
 
 	dev_set_drvdata(&pdev->dev, NULL);
 	kfree(vdev->pm_save);

@@ -15,25 +15,18 @@
  * back or SIGBUS.
  *
  * Hot reset.  A bus or slot reset hits every function below the bus (or
- * slot), so the user must prove it owns all of them: each must be bound to
- * this driver and its IOMMU group must be among the group fds passed in.
+ * slot), so the user must prove it owns all of them: each must be a member
+ * of the device's reset domain (pci_devset.c: bound to this driver) and its
+ * group must be one of the group fds passed in (the same group object).
  * Where neither a slot nor a bus reset is possible (devices on a root bus,
- * e.g. integrated endpoints) both ioctls fail with -ENODEV.  Devices that
- * are open get their mappings zapped and their memory_lock held for write
- * (try-locked: contention fails with -EBUSY rather than risking an ABBA
- * between two resetting users) while pci_reset_bus() saves, resets and
- * restores the whole bus.
+ * e.g. integrated endpoints) both ioctls fail with -ENODEV.  Every member
+ * gets its mappings zapped and its memory_lock held for write (try-locked:
+ * contention fails with -EBUSY rather than risking an ABBA between two
+ * resetting users) while pci_reset_bus() saves, resets and restores the
+ * whole bus.
  *
- * Locking.  nvfio_pci_reset_mutex (global, outermost of this driver's
- * locks; taken inside the core's group->lock/open_lock by open/close)
- * serializes open_device, close_device and hot resets of every device of
- * this driver, and protects nvfio_pci_open_devs, the list of open devices.
- * A device on that list cannot be freed while the mutex is held: its
- * remove waits for close_device, which needs the mutex.  Devices that are
- * bound but not open are only looked at as struct pci_dev (under the PCI
- * core's bus walk) and have no user state to protect.  A device bound to
- * or unbound from us during a hot reset is at worst reset like any other
- * function on the bus; pci_reset_bus() try-locks every device itself.
+ * Locking.  The reset domain's lock (pci_devset.c) is held over a hot reset
+ * and over the fill of the hot reset info; memory_locks inside it.
  */
 #include <linux/file.h>
 #include <linux/pci.h>
@@ -41,31 +34,6 @@
 #include <linux/uaccess.h>
 
 #include "nvfio_pci.h"
-
-static DEFINE_MUTEX(nvfio_pci_reset_mutex);
-static LIST_HEAD(nvfio_pci_open_devs);
-
-void nvfio_pci_reset_lock(void)
-{
-	mutex_lock(&nvfio_pci_reset_mutex);
-}
-
-void nvfio_pci_reset_unlock(void)
-{
-	mutex_unlock(&nvfio_pci_reset_mutex);
-}
-
-void nvfio_pci_open_list_add(struct nvfio_pci_device *vdev)
-{
-	lockdep_assert_held(&nvfio_pci_reset_mutex);
-	list_add_tail(&vdev->open_entry, &nvfio_pci_open_devs);
-}
-
-void nvfio_pci_open_list_del(struct nvfio_pci_device *vdev)
-{
-	lockdep_assert_held(&nvfio_pci_reset_mutex);
-	list_del_init(&vdev->open_entry);
-}
 
 /* ---- revocation ---------------------------------------------------- */
 
@@ -122,36 +90,16 @@ static bool nvfio_pci_in_slot(struct pci_dev *pdev, struct pci_slot *slot)
 	return false;
 }
 
-/* Is @pdev on @bus or on a bus below it? */
-static bool nvfio_pci_below_bus(struct pci_dev *pdev, struct pci_bus *bus)
-{
-	struct pci_bus *b;
-
-	for (b = pdev->bus; b; b = b->parent)
-		if (b == bus)
-			return true;
-	return false;
-}
-
 /*
  * How @pdev can be hot reset: its slot if that can be reset, else its
  * bus.  -ENODEV if neither can.
  */
-static int nvfio_pci_reset_scope(struct pci_dev *pdev, bool *slot)
+int nvfio_pci_reset_scope(struct pci_dev *pdev, bool *slot)
 {
 	*slot = !pci_probe_reset_slot(pdev->slot);
 	if (!*slot && pci_probe_reset_bus(pdev->bus))
 		return -ENODEV;
 	return 0;
-}
-
-/* Would a hot reset of @origin (with scope @slot) reset @pdev? */
-static bool nvfio_pci_affected(struct pci_dev *origin, bool slot,
-			       struct pci_dev *pdev)
-{
-	if (slot)
-		return nvfio_pci_in_slot(pdev, origin->slot);
-	return nvfio_pci_below_bus(pdev, origin->bus);
 }
 
 struct nvfio_pci_walk {
@@ -173,9 +121,8 @@ static int nvfio_pci_walk_one(struct pci_dev *pdev, void *data)
 }
 
 /* Call @fn for every function a hot reset of @origin resets; stop on error. */
-static int nvfio_pci_for_each_affected(struct pci_dev *origin, bool slot,
-				       int (*fn)(struct pci_dev *, void *),
-				       void *data)
+int nvfio_pci_for_each_affected(struct pci_dev *origin, bool slot,
+				int (*fn)(struct pci_dev *, void *), void *data)
 {
 	struct nvfio_pci_walk w = {
 		.origin = origin,
@@ -263,10 +210,10 @@ int nvfio_pci_ioctl_hot_reset_info(struct nvfio_pci_device *vdev,
 		return -ENOMEM;
 	fill.max = count;
 
-	nvfio_pci_reset_lock();
+	nvfio_pci_devset_lock(vdev);
 	ret = nvfio_pci_for_each_affected(vdev->pdev, slot, nvfio_pci_fill_one,
 					  &fill);
-	nvfio_pci_reset_unlock();
+	nvfio_pci_devset_unlock(vdev);
 	if (ret)
 		goto out;
 
@@ -291,79 +238,78 @@ struct nvfio_pci_owned {
 	unsigned int n;
 };
 
-/*
- * May the user reset @pdev?  Only if it is bound to this driver (so that
- * no kernel driver is surprised by the reset) and its group is one of the
- * user's.
- */
-static int nvfio_pci_check_owned(struct pci_dev *pdev, void *data)
+/* Is @vdev's group one of the user's group files? */
+static bool nvfio_pci_owned(const struct nvfio_pci_owned *owned,
+			    struct nvfio_pci_device *vdev)
 {
-	const struct nvfio_pci_owned *owned = data;
-	struct device_driver *drv = READ_ONCE(pdev->dev.driver);
 	unsigned int i;
 
-	if (!drv || drv->owner != THIS_MODULE)
-		return -EINVAL;
-
 	for (i = 0; i < owned->n; i++)
-		if (nvfio_file_has_dev(owned->files[i], &pdev->dev))
-			return 0;
-	return -EINVAL;
+		if (nvfio_file_has_dev(owned->files[i], &vdev->vdev))
+			return true;
+	return false;
 }
 
 /*
- * Check ownership, lock out every open affected device, reset.  The
- * caller holds the group files behind @owned for the whole call.
+ * Check that every function the reset hits is ours and the user's, lock out
+ * every member of the reset domain, reset.  The caller holds the group
+ * files behind @owned for the whole call.
  */
-static int nvfio_pci_do_hot_reset(struct nvfio_pci_device *vdev, bool slot,
+static int nvfio_pci_do_hot_reset(struct nvfio_pci_device *vdev,
 				  const struct nvfio_pci_owned *owned)
 {
-	struct pci_dev *origin = vdev->pdev;
 	struct nvfio_pci_device *cur;
-	int ret;
+	struct list_head *members;
+	struct pci_dev *pdev;
+	bool slot;
+	int ret = 0;
 
-	nvfio_pci_reset_lock();
-
-	ret = nvfio_pci_for_each_affected(origin, slot, nvfio_pci_check_owned,
-					  (void *)owned);
-	if (ret)
+	nvfio_pci_devset_lock(vdev);
+	/* A function hit by the reset that is not bound to us: not ours. */
+	pdev = nvfio_pci_devset_resettable(vdev, &slot);
+	if (!pdev) {
+		ret = -EINVAL;
 		goto out_unlock;
+	}
 
 	/*
-	 * Keep users off the BARs of every open affected device.  Several
-	 * memory_locks at once could deadlock against a user doing the same
-	 * in another order: try, and give up on contention.
+	 * Keep users off the BARs of every member.  Several memory_locks at
+	 * once could deadlock against a user doing the same in another
+	 * order: try, and give up on contention.
 	 */
-	list_for_each_entry(cur, &nvfio_pci_open_devs, open_entry) {
-		if (!nvfio_pci_affected(origin, slot, cur->pdev))
-			continue;
+	members = nvfio_pci_devset_members(vdev);
+	list_for_each_entry(cur, members, devset_entry) {
+		if (!nvfio_pci_owned(owned, cur)) {
+			ret = -EINVAL;
+			goto out_unlock;
+		}
+	}
+	list_for_each_entry(cur, members, devset_entry) {
 		if (!down_write_trylock(&cur->memory_lock)) {
 			ret = -EBUSY;
 			goto out_undo;
 		}
-		nvfio_pci_zap_bars(cur);
+		/* Only an open device has mappings (or, before probe ends, an inode). */
+		if (cur->devset_open)
+			nvfio_pci_zap_bars(cur);
 	}
 
 	/* The reset would take devices in low power to D0 behind our back. */
-	list_for_each_entry(cur, &nvfio_pci_open_devs, open_entry)
-		if (nvfio_pci_affected(origin, slot, cur->pdev))
-			nvfio_pci_set_power_state(cur, PCI_D0);
+	list_for_each_entry(cur, members, devset_entry)
+		nvfio_pci_set_power_state(cur, PCI_D0);
 
-	ret = pci_reset_bus(origin);
+	ret = pci_reset_bus(pdev);
 
-	list_for_each_entry_reverse(cur, &nvfio_pci_open_devs, open_entry)
-		if (nvfio_pci_affected(origin, slot, cur->pdev))
-			up_write(&cur->memory_lock);
+	list_for_each_entry_reverse(cur, members, devset_entry)
+		up_write(&cur->memory_lock);
 	goto out_unlock;
 
 out_undo:
 	/* unlock those before @cur, which is the one we failed on */
-	list_for_each_entry_continue_reverse(cur, &nvfio_pci_open_devs,
-					     open_entry)
-		if (nvfio_pci_affected(origin, slot, cur->pdev))
-			up_write(&cur->memory_lock);
+	list_for_each_entry_continue_reverse(cur, members, devset_entry)
+		up_write(&cur->memory_lock);
 out_unlock:
-	nvfio_pci_reset_unlock();
+	nvfio_pci_devset_unlock(vdev);
 	return ret;
 }
 
@@ -429,7 +375,7 @@ int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg)
 
 	owned.files = files;
 	owned.n = n;
-	ret = nvfio_pci_do_hot_reset(vdev, slot, &owned);
+	ret = nvfio_pci_do_hot_reset(vdev, &owned);
 out:
 	for (i = 0; i < n; i++)
 		fput(files[i]);
