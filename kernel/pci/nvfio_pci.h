@@ -79,6 +79,7 @@ struct nvfio_pci_dummy_res {
 
 struct nvfio_pci_config; /* pci_config.c */
 struct nvfio_pci_virqfd; /* pci_intrs.c */
+void nvfio_pci_intx_init(struct nvfio_pci_device *vdev);
 
 struct nvfio_pci_device {
 	struct nvfio_device vdev; /* must stay first: container_of */
@@ -129,6 +130,7 @@ struct nvfio_pci_device {
 	struct eventfd_ctx *err_trigger;
 	struct eventfd_ctx *req_trigger;
 	struct nvfio_pci_virqfd *unmask_virqfd; /* INTx unmask eventfd */
+	struct work_struct intx_inject; /* re-signals INTx (pci_intrs.c) */
 
 	/* --- irqlock --- */
 	spinlock_t irqlock;
