@@ -89,6 +89,7 @@ struct nvfio_pci_device {
 	struct pci_saved_state *saved_state; /* state before the user */
 	bool reset_works; /* function reset worked at open */
 	bool pci_2_3; /* INTx can be masked with DisINTx */
+	bool nointx; /* INTx hidden: its masking is broken (pci_quirks.c) */
 	bool has_dyn_msix; /* MSI-X vectors can be added while enabled */
 	u8 msix_bar; /* BAR holding the MSI-X table, 0xff: none */
 	u32 msix_offset; /* MSI-X table offset in msix_bar */

@@ -712,6 +712,9 @@ static void nvfio_pci_msi_disable(struct nvfio_pci_device *vdev)
 	cmd = nvfio_pci_memory_lock_and_enable(vdev);
 	pci_free_irq_vectors(vdev->pdev);
 	nvfio_pci_memory_unlock_and_restore(vdev, cmd);
+	/* Freeing the vectors cleared DisINTx: set it again for nointx. */
+	if (vdev->nointx)
+		pci_intx(vdev->pdev, 0);
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	vdev->irq_type = NVFIO_PCI_IRQ_NONE;
