@@ -413,3 +413,79 @@ TEST(pci_intx_edu)
 	close(unmask);
 	vu_dev_close(&d);
 }
+
+/* Set or clear DisINTx in the device's (virtual) command register. */
+static void intx_disable_bit(int device, bool set)
+{
+	uint16_t cmd = pu_cfg_read(device, PCI_COMMAND, 2);
+
+	if (set)
+		cmd |= PCI_COMMAND_INTX_DISABLE;
+	else
+		cmd &= ~PCI_COMMAND_INTX_DISABLE;
+	pu_cfg_write(device, PCI_COMMAND, 2, cmd);
+}
+
+/*
+ * A line still asserted when it is unmasked is signalled again, whichever
+ * way the unmask comes: the unmask eventfd (what KVM's resampler signals at
+ * EOI; without this a level-triggered device goes silent) or clearing
+ * DisINTx in config space.  While DisINTx is set nothing is signalled, not
+ * even the loopback.  A second unmask eventfd is refused.
+ */
+TEST(pci_intx_edu_resignal)
+{
+	struct vfio_region_info bar;
+	int trig, unmask, unmask2;
+	uint32_t one = 1;
+	struct vu_dev d;
+	uint64_t v = 1;
+
+	pu_open(&pu_bench[0], &d);
+	ASSERT_OK(vu_region_info(d.device, 0, &bar));
+	ASSERT_OK(vu_pci_command_set(d.device, PCI_COMMAND_MEMORY));
+	trig = vu_eventfd_new();
+	unmask = vu_eventfd_new();
+	unmask2 = vu_eventfd_new();
+	ASSERT_OK(vu_irq_set_eventfds(d.device, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
+				      &trig));
+	ASSERT_OK(set_irqs(d.device, DE | U_, 0, 0, 1, &unmask, 4));
+	ASSERT_ERRNO(EBUSY, set_irqs(d.device, DE | U_, 0, 0, 1, &unmask2, 4));
+
+	/* raised, signalled, masked; not acked: the EOI finds it asserted */
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(pu_fired(trig, 2000));
+	ASSERT_TRUE(!pu_fired(trig, 200));
+	ASSERT_EQ(8, write(unmask, &v, 8));
+	ASSERT_TRUE(pu_fired(trig, 2000));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	ASSERT_EQ(8, write(unmask, &v, 8));
+	ASSERT_TRUE(!pu_fired(trig, 200));
+
+	/* DisINTx set: an assertion is held back, even the loopback */
+	intx_disable_bit(d.device, true);
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(!pu_fired(trig, 200));
+	ASSERT_OK(set_irqs(d.device, DN | T_, 0, 0, 1, NULL, 0));
+	ASSERT_TRUE(!pu_fired(trig, 200));
+	/* DisINTx cleared with the line asserted: signalled */
+	intx_disable_bit(d.device, false);
+	ASSERT_TRUE(pu_fired(trig, 2000));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	ASSERT_EQ(8, write(unmask, &v, 8));
+	ASSERT_TRUE(!pu_fired(trig, 200));
+
+	/* the unmask eventfd can be dropped and another one set */
+	{
+		int32_t none = -1;
+
+		ASSERT_OK(set_irqs(d.device, DE | U_, 0, 0, 1, &none, 4));
+	}
+	ASSERT_OK(set_irqs(d.device, DE | U_, 0, 0, 1, &unmask2, 4));
+
+	ASSERT_OK(vu_irq_disable(d.device, VFIO_PCI_INTX_IRQ_INDEX));
+	close(trig);
+	close(unmask);
+	close(unmask2);
+	vu_dev_close(&d);
+}

@@ -86,6 +86,7 @@ struct nvfio_pci_dummy_res {
 struct nvfio_pci_config; /* pci_config.c */
 struct nvfio_pci_devset; /* pci_devset.c */
 struct nvfio_pci_virqfd; /* pci_intrs.c */
+void nvfio_pci_intx_init(struct nvfio_pci_device *vdev);
 
 struct nvfio_pci_device {
 	struct nvfio_device vdev; /* must stay first: container_of */
@@ -95,6 +96,7 @@ struct nvfio_pci_device {
 	struct pci_saved_state *saved_state; /* state before the user */
 	bool reset_works; /* function reset worked at open */
 	bool pci_2_3; /* INTx can be masked with DisINTx */
+	bool nointx; /* INTx hidden: its masking is broken (pci_quirks.c) */
 	bool has_dyn_msix; /* MSI-X vectors can be added while enabled */
 	u8 msix_bar; /* BAR holding the MSI-X table, 0xff: none */
 	u32 msix_offset; /* MSI-X table offset in msix_bar */
@@ -140,6 +142,7 @@ struct nvfio_pci_device {
 	struct eventfd_ctx *err_trigger;
 	struct eventfd_ctx *req_trigger;
 	struct nvfio_pci_virqfd *unmask_virqfd; /* INTx unmask eventfd */
+	struct work_struct intx_inject; /* re-signals INTx (pci_intrs.c) */
 
 	/* --- irqlock --- */
 	spinlock_t irqlock;

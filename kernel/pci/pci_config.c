@@ -315,6 +315,9 @@ static void cfg_bars_restore(struct nvfio_pci_device *vdev)
 					    vdev->cfg->rbar[i]);
 	pci_user_write_config_dword(pdev, PCI_ROM_ADDRESS,
 				    vdev->cfg->rbar[PCI_STD_NUM_BARS]);
+	/* The reset cleared DisINTx: a nointx device must keep it set. */
+	if (vdev->nointx)
+		pci_intx(pdev, 0);
 }
 
 /* ---- capabilities -------------------------------------------------- */
@@ -1131,7 +1134,8 @@ int nvfio_pci_config_init(struct nvfio_pci_device *vdev)
 	if (pdev->no_command_memory)
 		cfg_vwrite(cfg, PCI_COMMAND, 2,
 			   cfg_vread(cfg, PCI_COMMAND, 2) | PCI_COMMAND_MEMORY);
-	if (pdev->irq == IRQ_NOTCONNECTED)
+	/* No INTx to offer: none wired, or masking it is broken (nointx). */
+	if (pdev->irq == IRQ_NOTCONNECTED || vdev->nointx)
 		cfg->vconfig[PCI_INTERRUPT_PIN] = 0;
 
 	ret = cfg_caps_init(vdev, cfg, &ext_caps);

@@ -254,7 +254,19 @@ static int nvfio_pci_do_open(struct nvfio_pci_device *vdev)
 	if (!vdev->saved_state)
 		pci_dbg(pdev, "could not store the saved state\n");
 
-	vdev->pci_2_3 = pci_intx_mask_supported(pdev);
+	/*
+	 * A device whose INTx masking is broken (pci_quirks.c) is offered no
+	 * INTx at all, and DisINTx stays set in hardware: the user cannot
+	 * make it assert a line we could not mask.
+	 */
+	vdev->nointx = nvfio_pci_nointx(pdev);
+	if (vdev->nointx) {
+		pci_info(pdev, "Masking broken INTx support\n");
+		vdev->pci_2_3 = false;
+		pci_intx(pdev, 0);
+	} else {
+		vdev->pci_2_3 = pci_intx_mask_supported(pdev);
+	}
 	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
 	if (vdev->pci_2_3 && (cmd & PCI_COMMAND_INTX_DISABLE)) {
 		cmd &= ~PCI_COMMAND_INTX_DISABLE;

@@ -138,6 +138,7 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&vdev->cfg_lock);
 	mutex_init(&vdev->igate);
 	spin_lock_init(&vdev->irqlock);
+	nvfio_pci_intx_init(vdev);
 
 	nvfio_pci_probe_power_state(vdev);
 	dev_set_drvdata(&pdev->dev, vdev);

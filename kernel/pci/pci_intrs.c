@@ -17,6 +17,12 @@
  *   the INTx unmask eventfd (unmask_virqfd) is set up and torn down
  *     under igate; its wakeup runs under the eventfd's queue lock and
  *     takes irqlock (queue lock -> irqlock).
+ *   intx_inject (work) re-signals a line found still asserted when it is
+ *     unmasked from a context that may not signal (the unmask eventfd's
+ *     wakeup, under the queue lock; config writes, under cfg_lock, where
+ *     the trigger could change under us).  It reads the trigger under
+ *     irqlock; whoever replaces or frees the trigger (under igate) flushes
+ *     it first, so it never signals a put eventfd.
  *     irq_type is written with both igate and irqlock held, so it may be
  *     read under either.
  *   MSI/MSI-X handlers only read their own ctx, which lives from before
@@ -43,14 +49,40 @@ static bool nvfio_pci_is_intx(struct nvfio_pci_device *vdev)
 	return vdev->irq_type == VFIO_PCI_INTX_IRQ_INDEX;
 }
 
-/* Tell the user INTx fired; the trigger is stable (see its writers). */
+/*
+ * Tell the user INTx fired, unless the user disabled INTx in the virtual
+ * command register (then not even the loopback fires, as on mainline).
+ * The trigger is stable (see its writers).
+ */
 static void nvfio_pci_intx_signal(struct nvfio_pci_device *vdev)
 {
 	struct nvfio_pci_irq_ctx *ctx = READ_ONCE(vdev->ctx);
 	struct eventfd_ctx *trigger = ctx ? READ_ONCE(ctx->trigger) : NULL;
 
+	if (trigger && !READ_ONCE(vdev->virq_disabled))
+		nvfio_eventfd_signal(trigger);
+}
+
+/* The work behind nvfio_pci_intx_resignal_later(). */
+static void nvfio_pci_intx_inject(struct work_struct *work)
+{
+	struct nvfio_pci_device *vdev =
+		container_of(work, struct nvfio_pci_device, intx_inject);
+	struct eventfd_ctx *trigger = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	if (vdev->irq_type == VFIO_PCI_INTX_IRQ_INDEX && !vdev->virq_disabled)
+		trigger = vdev->ctx[0].trigger;
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
 	if (trigger)
 		nvfio_eventfd_signal(trigger);
+}
+
+/* Probe: the INTx re-signal work exists for the device's whole life. */
+void nvfio_pci_intx_init(struct nvfio_pci_device *vdev)
+{
+	INIT_WORK(&vdev->intx_inject, nvfio_pci_intx_inject);
 }
 
 static irqreturn_t nvfio_pci_intx_handler(int irq, void *dev_id)
@@ -153,6 +185,22 @@ static void nvfio_pci_intx_unmask(struct nvfio_pci_device *vdev)
 		nvfio_pci_intx_signal(vdev);
 }
 
+/*
+ * Unmask from a context that may not signal the trigger itself (see
+ * intx_inject): a line still asserted is signalled from the work.
+ */
+static void nvfio_pci_intx_unmask_or_resignal(struct nvfio_pci_device *vdev)
+{
+	unsigned long flags;
+	bool resignal;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	resignal = nvfio_pci_intx_unmask_locked(vdev);
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	if (resignal)
+		schedule_work(&vdev->intx_inject);
+}
+
 /* ---- INTx unmask eventfd ------------------------------------------- */
 
 /*
@@ -160,14 +208,17 @@ static void nvfio_pci_intx_unmask(struct nvfio_pci_device *vdev)
  * signals when the guest EOIs the line).  We sit on the eventfd's wait
  * queue; the wakeup runs in the signaller's context with the queue's
  * lock held and irqs off, so it only consumes the count and unmasks
- * (irqlock is irq-safe).  Unlike the ioctl, it never re-signals a still
- * asserted line (the next EOI will retry), like mainline.  A hangup
+ * (irqlock is irq-safe); a line still asserted is re-signalled from
+ * intx_inject, as mainline does from its virqfd work: KVM's resampler
+ * passes its resample eventfd here, and a level-triggered device still
+ * asserting at EOI must be signalled again or it goes silent.  A hangup
  * (the eventfd's file closed) needs nothing: we hold the eventfd
  * context, whose wait queue stays valid until we leave it.
  */
 struct nvfio_pci_virqfd {
 	struct nvfio_pci_device *vdev;
 	struct eventfd_ctx *eventfd;
+	wait_queue_head_t *eventfd_wqh; /* the queue we sit on */
 	wait_queue_entry_t wait;
 	poll_table pt;
 };
@@ -178,14 +229,12 @@ static int nvfio_pci_virqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 	struct nvfio_pci_virqfd *v =
 		container_of(wait, struct nvfio_pci_virqfd, wait);
 	__poll_t events = key_to_poll(key);
-	unsigned long flags;
 	u64 cnt;
 
 	if (events & EPOLLIN) {
+		lockdep_assert_held(&v->eventfd_wqh->lock);
 		eventfd_ctx_do_read(v->eventfd, &cnt);
-		spin_lock_irqsave(&v->vdev->irqlock, flags);
-		nvfio_pci_intx_unmask_locked(v->vdev);
-		spin_unlock_irqrestore(&v->vdev->irqlock, flags);
+		nvfio_pci_intx_unmask_or_resignal(v->vdev);
 	}
 	return 0;
 }
@@ -196,6 +245,7 @@ static void nvfio_pci_virqfd_queue(struct file *file, wait_queue_head_t *wqh,
 	struct nvfio_pci_virqfd *v =
 		container_of(pt, struct nvfio_pci_virqfd, pt);
 
+	v->eventfd_wqh = wqh;
 	add_wait_queue(wqh, &v->wait);
 }
 
@@ -212,9 +262,11 @@ static void nvfio_pci_virqfd_disable(struct nvfio_pci_device *vdev)
 	eventfd_ctx_remove_wait_queue(v->eventfd, &v->wait, &cnt);
 	eventfd_ctx_put(v->eventfd);
 	kfree(v);
+	/* a re-signal it asked for is done before INTx goes away */
+	flush_work(&vdev->intx_inject);
 }
 
-/* igate held; replaces any previous unmask eventfd */
+/* igate held; a second unmask eventfd is refused (-EBUSY), as on mainline */
 static int nvfio_pci_virqfd_enable(struct nvfio_pci_device *vdev, int fd)
 {
 	struct nvfio_pci_virqfd *v;
@@ -223,6 +275,8 @@ static int nvfio_pci_virqfd_enable(struct nvfio_pci_device *vdev, int fd)
 	__poll_t events;
 	int ret;
 
+	if (vdev->unmask_virqfd)
+		return -EBUSY;
 	file = fget(fd);
 	if (!file)
 		return -EBADF;
@@ -242,12 +296,15 @@ static int nvfio_pci_virqfd_enable(struct nvfio_pci_device *vdev, int fd)
 	init_waitqueue_func_entry(&v->wait, nvfio_pci_virqfd_wakeup);
 	init_poll_funcptr(&v->pt, nvfio_pci_virqfd_queue);
 
-	nvfio_pci_virqfd_disable(vdev);
 	vdev->unmask_virqfd = v;
 	events = vfs_poll(file, &v->pt);
-	/* already signalled before we listened: unmask now */
+	/*
+	 * Already signalled before we listened: unmask now.  Not through the
+	 * wakeup (consuming the count needs the queue lock); the count stays,
+	 * as mainline leaves it.
+	 */
 	if (events & EPOLLIN)
-		nvfio_pci_virqfd_wakeup(&v->wait, 0, 0, poll_to_key(EPOLLIN));
+		nvfio_pci_intx_unmask_or_resignal(vdev);
 	ret = 0;
 out_fdput:
 	fput(file);
@@ -267,7 +324,9 @@ void nvfio_pci_intx_set_virq_disabled(struct nvfio_pci_device *vdev,
 			nvfio_pci_intx_mask_locked(vdev);
 		} else {
 			vdev->virq_disabled = false;
-			nvfio_pci_intx_unmask_locked(vdev);
+			/* still asserted: tell the user again, as mainline */
+			if (nvfio_pci_intx_unmask_locked(vdev))
+				schedule_work(&vdev->intx_inject);
 		}
 	}
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
@@ -317,12 +376,20 @@ static int nvfio_pci_intx_enable(struct nvfio_pci_device *vdev,
 	if (vdev->pci_2_3) {
 		pci_intx(pdev, !vdev->intx_masked);
 		irqflags = IRQF_SHARED;
+	} else if (vdev->intx_masked) {
+		/* masked from the start: never enabled, not disabled after */
+		irqflags = IRQF_NO_AUTOEN;
 	}
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
 
+	/* An exclusive line is masked at the controller at once, not lazily. */
+	if (!vdev->pci_2_3)
+		irq_set_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
 	ret = request_irq(pdev->irq, nvfio_pci_intx_handler, irqflags,
 			  ctx->name, vdev);
 	if (ret) {
+		if (!vdev->pci_2_3)
+			irq_clear_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
 		spin_lock_irqsave(&vdev->irqlock, flags);
 		vdev->irq_type = NVFIO_PCI_IRQ_NONE;
 		vdev->ctx = NULL;
@@ -332,11 +399,6 @@ static int nvfio_pci_intx_enable(struct nvfio_pci_device *vdev,
 		kfree(ctx);
 		return ret;
 	}
-
-	spin_lock_irqsave(&vdev->irqlock, flags);
-	if (!vdev->pci_2_3 && vdev->intx_masked)
-		disable_irq_nosync(pdev->irq);
-	spin_unlock_irqrestore(&vdev->irqlock, flags);
 	return 0;
 }
 
@@ -351,8 +413,9 @@ static void nvfio_pci_intx_set_trigger(struct nvfio_pci_device *vdev,
 	WRITE_ONCE(vdev->ctx[0].trigger, trigger);
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
 	if (old) {
-		/* the handler signals without irqlock: let it finish */
+		/* the handler and intx_inject signal it: let them finish */
 		synchronize_irq(vdev->pdev->irq);
+		flush_work(&vdev->intx_inject);
 		eventfd_ctx_put(old);
 	}
 }
@@ -364,6 +427,8 @@ static void nvfio_pci_intx_disable(struct nvfio_pci_device *vdev)
 
 	nvfio_pci_virqfd_disable(vdev);
 	free_irq(vdev->pdev->irq, vdev);
+	if (!vdev->pci_2_3)
+		irq_clear_status_flags(vdev->pdev->irq, IRQ_DISABLE_UNLAZY);
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	vdev->irq_type = NVFIO_PCI_IRQ_NONE;
@@ -371,6 +436,8 @@ static void nvfio_pci_intx_disable(struct nvfio_pci_device *vdev)
 	vdev->num_ctx = 0;
 	vdev->intx_masked = false;
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	/* one queued before irq_type changed has run; none can follow */
+	flush_work(&vdev->intx_inject);
 
 	if (ctx->trigger)
 		eventfd_ctx_put(ctx->trigger);
@@ -477,6 +544,9 @@ static int nvfio_pci_msi_enable(struct nvfio_pci_device *vdev,
 	u16 cmd;
 
 	if (vdev->irq_type != NVFIO_PCI_IRQ_NONE)
+		return -EINVAL;
+	/* The count is read from the device again: it may have changed. */
+	if (!nvec || nvec > max)
 		return -EINVAL;
 
 	/* One slot per vector the index has (dynamic MSI-X may grow). */
@@ -607,6 +677,14 @@ static int nvfio_pci_msi_set_block(struct nvfio_pci_device *vdev,
 	unsigned int i;
 	int ret = 0;
 
+	/*
+	 * ctx[] was sized when the index was enabled; the bounds the ioctl
+	 * checked were read from the device since, and a broken device may
+	 * report a larger table now.
+	 */
+	if (start >= vdev->num_ctx || count > vdev->num_ctx - start)
+		return -EINVAL;
+
 	for (i = 0; i < count; i++) {
 		ret = nvfio_pci_msi_set_vector(vdev, start + i,
 					       fds ? fds[i] : -1, msix);
@@ -634,6 +712,9 @@ static void nvfio_pci_msi_disable(struct nvfio_pci_device *vdev)
 	cmd = nvfio_pci_memory_lock_and_enable(vdev);
 	pci_free_irq_vectors(vdev->pdev);
 	nvfio_pci_memory_unlock_and_restore(vdev, cmd);
+	/* Freeing the vectors cleared DisINTx: set it again for nointx. */
+	if (vdev->nointx)
+		pci_intx(vdev->pdev, 0);
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	vdev->irq_type = NVFIO_PCI_IRQ_NONE;
