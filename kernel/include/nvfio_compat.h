@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * nvfio_compat.h - every kernel API whose signature differs between the
- * kernels nvfio targets (6.12 first, 6.1 later) goes through this file, so
- * the rest of the code is written once against one spelling.
+ * kernels nvfio targets (Debian 12's 6.12 LTS and its default 6.1) goes
+ * through this file, so the rest of the code is written once against one
+ * spelling.
  *
- * Rule: code outside this header never tests LINUX_VERSION_CODE.
+ * Rule: code outside this header never tests LINUX_VERSION_CODE.  Where a
+ * kernel lacks a facility, the entry here says what mainline's vfio does on
+ * that kernel and nvfio does the same.
  */
 #ifndef NVFIO_COMPAT_H
 #define NVFIO_COMPAT_H
@@ -13,6 +16,8 @@
 #include <linux/eventfd.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
@@ -192,5 +197,65 @@ static inline unsigned long nvfio_untagged_addr_remote(struct mm_struct *mm,
 	return untagged_addr(addr);
 #endif
 }
+
+/*
+ * Whether the IOMMU of @dev enforces cache-coherent DMA (ignores PCIe
+ * no-snoop), as KVM asks through vfio_file_enforced_coherent().
+ *
+ * 6.2 added IOMMU_CAP_ENFORCE_CACHE_COHERENCY.  6.1 has no per-device
+ * answer: mainline 6.1's vfio asks the group's container instead
+ * (VFIO_CHECK_EXTENSION(VFIO_DMA_CC_IOMMU), true while the group is in no
+ * container).  NVFIO_HAS_DEVICE_COHERENCY tells the core which of the two
+ * questions the running kernel's vfio asks.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define NVFIO_HAS_DEVICE_COHERENCY true
+static inline bool nvfio_device_enforces_coherency(struct device *dev)
+{
+	return device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
+}
+#else
+#define NVFIO_HAS_DEVICE_COHERENCY false
+static inline bool nvfio_device_enforces_coherency(struct device *dev)
+{
+	return true;
+}
+#endif
+
+/*
+ * Dynamic MSI-X: adding vectors while MSI-X is enabled
+ * (pci_msix_can_alloc_dyn(), pci_msix_alloc_irq_at(), 6.2).
+ *
+ * 6.1 cannot.  There, as mainline 6.1's vfio-pci, nvfio_pci reports
+ * VFIO_IRQ_INFO_NORESIZE for MSI-X and refuses (-EINVAL) a vector beyond
+ * those enabled: to add vectors the user disables MSI-X and enables it
+ * again with the larger count (QEMU does).  nvfio_pci_msix_alloc_irq_at()
+ * is then never called; it returns the Linux irq or a negative errno.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static inline bool nvfio_pci_msix_can_alloc_dyn(struct pci_dev *pdev)
+{
+	return pci_msix_can_alloc_dyn(pdev);
+}
+
+static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
+					      unsigned int index)
+{
+	struct msi_map map = pci_msix_alloc_irq_at(pdev, index, NULL);
+
+	return map.index < 0 ? map.index : map.virq;
+}
+#else
+static inline bool nvfio_pci_msix_can_alloc_dyn(struct pci_dev *pdev)
+{
+	return false;
+}
+
+static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
+					      unsigned int index)
+{
+	return -EINVAL;
+}
+#endif
 
 #endif /* NVFIO_COMPAT_H */

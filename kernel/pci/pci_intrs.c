@@ -515,7 +515,6 @@ static int nvfio_pci_msi_enable(struct nvfio_pci_device *vdev,
 static int nvfio_pci_msi_irq(struct nvfio_pci_device *vdev, unsigned int vector,
 			     bool msix)
 {
-	struct msi_map map;
 	int irq;
 	u16 cmd;
 
@@ -524,9 +523,9 @@ static int nvfio_pci_msi_irq(struct nvfio_pci_device *vdev, unsigned int vector,
 		return irq ? irq : -EINVAL;
 
 	cmd = nvfio_pci_memory_lock_and_enable(vdev);
-	map = pci_msix_alloc_irq_at(vdev->pdev, vector, NULL);
+	irq = nvfio_pci_msix_alloc_irq_at(vdev->pdev, vector);
 	nvfio_pci_memory_unlock_and_restore(vdev, cmd);
-	return map.index < 0 ? map.index : map.virq;
+	return irq;
 }
 
 /*
