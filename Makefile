@@ -3,29 +3,49 @@
 # nvfio - a fresh implementation of VFIO as out-of-tree modules.
 #
 #   make demo     install what is missing, build, boot a guest, run the edu demo
-#   make check    run the test suite in a guest, ours and mainline (T=substring)
+#   make check    run the test suite in guests, ours and mainline, on 6.12 and
+#                 6.1 (T=substring, KERNELS=6.1 or KERNELS=6.12 for one kernel)
 #   make bench    benchmarks, ours vs mainline, in one guest boot
-#   make          build modules, tools and tests (needs `make setup` once)
+#   make          build modules (for KVER, default the 6.12), tools and tests
+#                 (needs `make setup` once)
+#
+# Modules are built per kernel in a copy of kernel/ under build/kmod/KVER/
+# (Kbuild builds in place), where the guests load them from.
 
-KVER  ?= $(shell scripts/kver.sh)
-KDIR  ?= /lib/modules/$(KVER)/build
+KVER    ?= $(shell scripts/kver.sh)
+KERNELS ?= $(shell scripts/kver.sh --series)
+KDIR    ?= /lib/modules/$(KVER)/build
 ifeq ($(wildcard $(KDIR)),)
-KDIR  := /usr/src/linux-headers-$(KVER)
+KDIR    := /usr/src/linux-headers-$(KVER)
 endif
-T     ?=
+KMOD    := $(CURDIR)/build/kmod/$(KVER)
+T       ?=
 
-export KVER T
+export KVER KERNELS T
 
-.PHONY: all modules tools tests setup demo check bench sparse clean format
+.PHONY: all modules modules-all kmod-copy tools tests setup demo check bench sparse clean format
 
 all: modules tools tests
 
-modules:
+# The sources (and ../VERSION, which kernel/Kbuild reads) into build/kmod/KVER.
+kmod-copy:
 	@test -n "$(KVER)" || { echo "no 6.12 kernel headers: run 'make setup' first" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel W=1 modules
+	@mkdir -p $(KMOD)/kernel
+	@cp -p VERSION $(KMOD)/
+	@cd kernel && find . -name '*.[ch]' -o -name Kbuild | cpio -pdmu --quiet $(KMOD)/kernel
 
-sparse:
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel W=1 C=2 modules
+modules: kmod-copy
+	$(MAKE) -C $(KDIR) M=$(KMOD)/kernel W=1 modules
+
+# Modules for every kernel of KERNELS (6.12 6.1 by default).
+modules-all:
+	@set -e; for k in $(KERNELS); do \
+		v=$$(KVER= scripts/kver.sh $$k) || { echo "no $$k kernel with headers: run 'make setup'" >&2; exit 1; }; \
+		$(MAKE) --no-print-directory modules KVER=$$v; \
+	done
+
+sparse: kmod-copy
+	$(MAKE) -C $(KDIR) M=$(KMOD)/kernel W=1 C=2 modules
 
 tools:
 	$(MAKE) -C tools
@@ -43,7 +63,7 @@ demo: setup
 # setup is a quick no-op once everything is installed; the sub-make sees a
 # kernel that setup may just have installed.
 check: setup
-	$(MAKE) all
+	$(MAKE) all modules-all
 	bench/check.sh
 
 bench: setup
