@@ -258,4 +258,14 @@ static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
 }
 #endif
 
+/*
+ * Until 6.5 (which reworked vfio-pci's interrupt contexts for dynamic
+ * MSI-X), mainline's vfio-pci fixed the MSI/MSI-X contexts when the index
+ * was enabled: a SET_IRQS (eventfds or loopback) reaching beyond the
+ * vectors enabled is refused with -EINVAL before anything changes.  Since,
+ * each vector is tried in turn.  nvfio_pci gives the running kernel's
+ * answer.
+ */
+#define NVFIO_PCI_MSI_CTX_FIXED (LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0))
+
 #endif /* NVFIO_COMPAT_H */

@@ -503,6 +503,7 @@ static int nvfio_pci_msi_enable(struct nvfio_pci_device *vdev,
 	if (!msix)
 		vdev->msi_qmax = fls(nvec * 2 - 1) - 1;
 
+	vdev->msi_nvec = nvec;
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	vdev->ctx = ctx;
 	vdev->num_ctx = max;
@@ -634,6 +635,7 @@ static void nvfio_pci_msi_disable(struct nvfio_pci_device *vdev)
 	pci_free_irq_vectors(vdev->pdev);
 	nvfio_pci_memory_unlock_and_restore(vdev, cmd);
 
+	vdev->msi_nvec = 0;
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	vdev->irq_type = NVFIO_PCI_IRQ_NONE;
 	vdev->ctx = NULL;
@@ -658,6 +660,11 @@ static int nvfio_pci_set_msi_trigger(struct nvfio_pci_device *vdev,
 	}
 
 	if (vdev->irq_type != index && vdev->irq_type != NVFIO_PCI_IRQ_NONE)
+		return -EINVAL;
+
+	/* Kernels before 6.5: only the vectors enabled (nvfio_compat.h). */
+	if (NVFIO_PCI_MSI_CTX_FIXED && vdev->irq_type == index &&
+	    start + count > vdev->msi_nvec)
 		return -EINVAL;
 
 	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
