@@ -172,13 +172,17 @@ static inline int nvfio_follow_pfn(struct vm_area_struct *vma,
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 	ret = follow_pte(vma, addr, &ptep, &ptl);
+	if (ret)
+		return ret;
 #else
 	if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))
 		return -EINVAL;
 	ret = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
-#endif
 	if (ret)
 		return ret;
+	/* This follow_pte() does not tell sparse that it took the lock. */
+	__acquire(ptl);
+#endif
 	pte = ptep_get(ptep);
 	*pfn = pte_pfn(pte);
 	*writable = pte_write(pte);
