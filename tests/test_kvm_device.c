@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/kvm.h>
@@ -141,12 +140,7 @@ TEST(kvm_vfio_create_device)
  */
 bool kv_takes_device_files(void)
 {
-	unsigned int major = 0, minor = 0;
-	struct utsname u;
-
-	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return true;
-	return major > 6 || (major == 6 && minor >= 6);
+	return fx_kernel_at_least(6, 6);
 }
 
 TEST(kvm_vfio_has_attr)

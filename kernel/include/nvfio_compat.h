@@ -272,4 +272,47 @@ static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
  */
 #define NVFIO_PCI_MSI_CTX_FIXED (LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0))
 
+/*
+ * VFIO_GROUP_SET_CONTAINER with an fd that is no container: -EINVAL on
+ * 6.1; since 6.2 mainline's vfio also tries the fd as an iommufd, and
+ * Debian's kernels (no IOMMUFD) answer -EBADFD.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define NVFIO_NOT_A_CONTAINER_ERRNO EBADFD
+#else
+#define NVFIO_NOT_A_CONTAINER_ERRNO EINVAL
+#endif
+
+/*
+ * The bus driver's module reference: 6.1's vfio takes one per open device
+ * fd, later kernels one per open device (first open to last close).
+ */
+#define NVFIO_DRIVER_REF_PER_FD (LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
+
+/*
+ * Capabilities in *_GET_INFO chains: 8-byte aligned since 6.6 (each padded
+ * to a multiple of 8); 6.1 packs them at their own sizes.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define NVFIO_INFO_CAP_ALIGN sizeof(u64)
+#else
+#define NVFIO_INFO_CAP_ALIGN 1
+#endif
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET: 6.1's vfio-pci first asks whether a slot or
+ * bus reset exists (-ENODEV), then checks the group fd count (-EINVAL for
+ * none).  Since 6.5 an empty array is the iommufd (cdev) form and a group
+ * user's empty array is refused first.
+ */
+#define NVFIO_PCI_HOT_RESET_SCOPE_FIRST                                        \
+	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0))
+
+/*
+ * BAR read()/write(): 6.1's vfio-pci splits accesses into at most 4 bytes;
+ * later kernels (6.11) do 8-byte accesses on memory BARs where the
+ * architecture has readq/writeq.
+ */
+#define NVFIO_PCI_BAR_RW_8BYTE (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0))
+
 #endif /* NVFIO_COMPAT_H */
