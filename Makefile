@@ -3,33 +3,54 @@
 # nvfio - a fresh implementation of VFIO as out-of-tree modules.
 #
 #   make demo     install what is missing, build, boot a guest, run the edu demo
-#   make check    run the test suite in a guest, ours and mainline (T=substring)
+#   make check    run the test suite in guests, ours and mainline, on 6.12 and
+#                 6.1 (T=substring, KERNELS=6.1 or KERNELS=6.12 for one kernel)
 #   make bench    benchmarks, ours vs mainline, in one guest boot
-#   make          build modules, tools and tests (needs `make setup` once)
+#   make          build modules (for KVER, default the 6.12), tools and tests
+#                 (needs `make setup` once)
 #   make install  install the modules into /lib/modules/$(KVER)/updates/nvfio
 #                 (DESTDIR, KVER respected; never the test module); uninstall
 #   make deb      build/nvfio-dkms_$(VERSION)_all.deb, the DKMS package
+#
+# Modules are built per kernel in a copy of kernel/ under build/kmod/KVER/
+# (Kbuild builds in place), where the guests load them from; installed ones
+# in build/kmod-release/KVER/, without the test hooks (NVFIO_TESTING=n).
 
-KVER  ?= $(shell scripts/kver.sh)
-KDIR  ?= /lib/modules/$(KVER)/build
+KVER    ?= $(shell scripts/kver.sh)
+KERNELS ?= $(shell scripts/kver.sh --series)
+KDIR    ?= /lib/modules/$(KVER)/build
 ifeq ($(wildcard $(KDIR)),)
-KDIR  := /usr/src/linux-headers-$(KVER)
+KDIR    := /usr/src/linux-headers-$(KVER)
 endif
-T     ?=
+KMOD    := $(CURDIR)/build/kmod/$(KVER)
+T       ?=
 
-export KVER T
+export KVER KERNELS T
 
-.PHONY: all modules tools tests setup demo check bench sparse clean format \
-	install uninstall deb
+.PHONY: all modules modules-all kmod-copy tools tests setup demo check bench \
+	sparse clean format install uninstall deb release-modules
 
 all: modules tools tests
 
-modules:
+# The sources (and ../VERSION, which kernel/Kbuild reads) into build/kmod/KVER.
+kmod-copy:
 	@test -n "$(KVER)" || { echo "no 6.12 kernel headers: run 'make setup' first" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel W=1 modules
+	@mkdir -p $(KMOD)/kernel
+	@cp -p VERSION $(KMOD)/
+	@cd kernel && find . -name '*.[ch]' -o -name Kbuild | cpio -pdmu --quiet $(KMOD)/kernel
 
-sparse:
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel W=1 C=2 modules
+modules: kmod-copy
+	$(MAKE) -C $(KDIR) M=$(KMOD)/kernel W=1 modules
+
+# Modules for every kernel of KERNELS (6.12 6.1 by default).
+modules-all:
+	@set -e; for k in $(KERNELS); do \
+		v=$$(KVER= scripts/kver.sh $$k) || { echo "no $$k kernel with headers: run 'make setup'" >&2; exit 1; }; \
+		$(MAKE) --no-print-directory modules KVER=$$v; \
+	done
+
+sparse: kmod-copy
+	$(MAKE) -C $(KDIR) M=$(KMOD)/kernel W=1 C=2 modules
 
 tools:
 	$(MAKE) -C tools
@@ -47,16 +68,18 @@ demo: setup
 # setup is a quick no-op once everything is installed; the sub-make sees a
 # kernel that setup may just have installed.
 check: setup
-	$(MAKE) all
+	$(MAKE) all modules-all
 	bench/check.sh
 
 bench: setup
 	$(MAKE) all
 	bench/bench.sh
 
-# The user-facing modules (never kernel/testing's), installed under updates/,
-# which depmod prefers over the kernel's own drivers/vfio.
-INSTALL_KOS := kernel/core/vfio.ko kernel/iommu_type1/vfio_iommu_type1.ko kernel/pci/vfio-pci.ko
+# The user-facing modules (never kernel/testing's), built without the test
+# hooks and installed under updates/, which depmod prefers over the kernel's
+# own drivers/vfio.
+KREL        := $(CURDIR)/build/kmod-release/$(KVER)
+INSTALL_KOS := $(addprefix $(KREL)/kernel/,core/vfio.ko iommu_type1/vfio_iommu_type1.ko pci/vfio-pci.ko)
 MODDIR      := $(DESTDIR)/lib/modules/$(KVER)/updates/nvfio
 # depmod for KVER; into a DESTDIR only when it holds a kernel's module tree
 # (a bare staging directory gets its depmod on the target).
@@ -64,7 +87,11 @@ DEPMOD       = if [ -z "$(DESTDIR)" ] || [ -e "$(DESTDIR)/lib/modules/$(KVER)/mo
 		depmod $(if $(DESTDIR),-b "$(DESTDIR)") $(KVER); \
 	else echo "depmod skipped: no kernel module tree in DESTDIR"; fi
 
-install: modules
+release-modules:
+	$(MAKE) --no-print-directory kmod-copy KMOD=$(KREL)
+	$(MAKE) -C $(KDIR) M=$(KREL)/kernel NVFIO_TESTING=n modules
+
+install: release-modules
 	install -d "$(MODDIR)"
 	install -m 644 $(INSTALL_KOS) "$(MODDIR)/"
 	@$(DEPMOD)

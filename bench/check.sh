@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Run the test suite in guests: one boot per mode (ours, then mainline), so a
-# crash in one mode does not hide the other's results; then the package test
-# (bench/package.sh: build, install and remove nvfio-dkms, a guest boot on
-# each side). Prints TAP-style lines per test, one summary line per mode and
-# a total; exits non-zero if anything failed.
+# Run the test suite in guests: for each kernel (6.12, then 6.1), one boot per
+# mode (ours, then mainline), so a crash in one does not hide the others'
+# results; then the package test (bench/package.sh: build, install and remove
+# nvfio-dkms, guest boots on each side, for every kernel). Prints TAP-style
+# lines per test, one summary line per kernel and mode ("KVER MODE: N passed,
+# M failed, K skipped") and a total; exits non-zero if anything failed.
 #
 # A mode fails if a test fails, if its guest times out or dies, if our modules
 # do not unload, or if the guest kernel log shows a BUG/WARNING/Oops/lockup/
@@ -14,6 +15,8 @@
 #   T                   run only the tests whose name contains T (make check T=dma;
 #                       several substrings: T=edu_,dma_); the package test runs
 #                       only without T or with T=package
+#   KERNELS             kernels to boot, as series or releases (default "6.12 6.1",
+#                       see scripts/kver.sh; make check KERNELS=6.1)
 #   NVFIO_MODES         modes to run (default "ours mainline"; "package" is
 #                       bench/package.sh's)
 #   NVFIO_PACKAGE=0     no package test
@@ -24,12 +27,14 @@
 #   NVFIO_ACCEL=kvm     see bench/run-guest.sh
 # Every other NVFIO_* variable is passed on to the guest as well.
 # Each boot's files (results.tsv, logs/, console.log, dmesg.txt) are kept in
-# build/guest/runs/MODE.XXXXXX for a day.
+# build/guest/runs/KVER-MODE.XXXXXX for a day. Each kernel's guests load the
+# modules built for it (build/kmod/KVER, make modules-all).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 t_start=$(now)
 MODES=${NVFIO_MODES:-ours mainline}
+KERNELS=${KERNELS:-$("$REPO/scripts/kver.sh" --series)}
 GUEST_TIMEOUT=${NVFIO_GUEST_TIMEOUT:-900}
 TESTS=${NVFIO_TESTS:-$REPO/build/bin/nvfio-tests}
 [ -x "$TESTS" ] || die "$TESTS does not exist: build the tests first (make tests)"
@@ -67,16 +72,16 @@ report() {
 	num=$((num + 1))
 	case $st in
 	pass)
-		echo "ok $num - $mode/$name"
+		echo "ok $num - $KVER/$mode/$name"
 		[ -z "$why" ] || echo "#   note: $why"
 		m_pass=$((m_pass + 1))
 		;;
 	skip)
-		echo "ok $num - $mode/$name # SKIP ${why:-no reason given}"
+		echo "ok $num - $KVER/$mode/$name # SKIP ${why:-no reason given}"
 		m_skip=$((m_skip + 1))
 		;;
 	*)
-		echo "not ok $num - $mode/$name"
+		echo "not ok $num - $KVER/$mode/$name"
 		m_fail=$((m_fail + 1))
 		[ -z "$why" ] || echo "#   $why"
 		log=$(test_log "$name")
@@ -105,7 +110,7 @@ show_new() {
 run_mode() {
 	local tests=$TESTS rc=0 current bad klog ready secs
 	mode=$1 m_pass=0 m_fail=0 m_skip=0 shown=0
-	out=$(mktemp -d "$RUNS/$mode.XXXXXX")
+	out=$(mktemp -d "$RUNS/$KVER-$mode.XXXXXX")
 	# Every boot runs the snapshot taken at the start, in its own share:
 	# a rebuild during the check cannot change the binary under a run.
 	mkdir "$out/bin"
@@ -113,7 +118,7 @@ run_mode() {
 	tests=/run/nvfio/bin/${tests##*/}
 	write_cmd "$out" "$mode" "$tests"
 
-	echo "# $mode: booting a guest (files in ${out#"$REPO"/})"
+	echo "# $KVER $mode: booting a guest (files in ${out#"$REPO"/})"
 	"$REPO/bench/run-guest.sh" "$out" "$GUEST_TIMEOUT" &
 	local pid=$!
 	# The background run-guest.sh ignores Ctrl-C (a non-interactive shell's
@@ -155,21 +160,21 @@ run_mode() {
 	fi
 
 	if [ -n "${T:-}" ] && [ -f "$out/matched" ]; then
-		echo "# $mode: $(cat "$out/matched") tests match T='$T'"
+		echo "# $KVER $mode: $(cat "$out/matched") tests match T='$T'"
 	fi
 	secs=$(cat "$out/guest-seconds" 2>/dev/null || echo '?')
 	ready=$(cat "$out/ready-uptime" 2>/dev/null || echo '?')
-	echo "# $mode: guest ran ${secs} s; ready after ${ready} s of guest uptime$(
+	echo "# $KVER $mode: guest ran ${secs} s; ready after ${ready} s of guest uptime$(
 		awk -v r="$ready" 'BEGIN { if (r + 0 > 10) print " (slow boot)" }')"
-	echo "$mode: $m_pass passed, $m_fail failed, $m_skip skipped"
+	echo "$KVER $mode: $m_pass passed, $m_fail failed, $m_skip skipped"
 	all_pass=$((all_pass + m_pass)) all_fail=$((all_fail + m_fail)) all_skip=$((all_skip + m_skip))
 	mode_out[$mode]=$out
 }
 
 # "pci-SUB-compare": what the PCI tests recorded in artifacts/SUB/MODE/ must
 # be identical in both modes: config space dumps (pci_config_dump, *.bin,
-# byte for byte) and ioctl records (pci_info_dump, *.txt). Only when both
-# modes ran and both wrote records.
+# byte for byte) and ioctl records (pci_info_dump, *.txt), on the same kernel.
+# Only when both modes ran and both wrote records.
 artifacts_compare() {
 	local o=${mode_out[ours]:-} m=${mode_out[mainline]:-} d sub f g name diffs
 	[ -n "$o" ] && [ -n "$m" ] && [ -d "$m/artifacts" ] || return 0
@@ -207,9 +212,25 @@ artifacts_compare() {
 
 for m in $MODES; do
 	case $m in ours | mainline | package) ;; *) die "unknown mode '$m' in NVFIO_MODES" ;; esac
-	run_mode "$m"
 done
-artifacts_compare
+# Every kernel's modules must be there before the first boot.
+for k in $KERNELS; do
+	use_kernel "$k"
+	for ko in core/vfio.ko iommu_type1/vfio_iommu_type1.ko pci/vfio-pci.ko testing/nvfio_ext_test.ko; do
+		[ -f "$BUILD/kmod/$KVER/kernel/$ko" ] ||
+			die "$BUILD/kmod/$KVER/kernel/$ko does not exist: build it first (make modules-all)"
+	done
+done
+summary=()
+for k in $KERNELS; do
+	use_kernel "$k"
+	mode_out=()
+	for m in $MODES; do
+		run_mode "$m"
+		summary+=("$KVER $mode: $m_pass passed, $m_fail failed, $m_skip skipped")
+	done
+	artifacts_compare
+done
 
 # The package test, streamed; its closing "package: N passed, M failed, K
 # skipped" line goes into the total. It cleans up after itself on an
@@ -219,7 +240,7 @@ run_package() {
 	local re='^package: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$'
 	[ "${NVFIO_PACKAGE:-1}" != 0 ] || return 0
 	[ -z "${T:-}" ] || [ "$T" = package ] || return 0
-	exec 8< <(NVFIO_TAP_BASE=$num T='' "$REPO/bench/package.sh" 2>&1)
+	exec 8< <(NVFIO_TAP_BASE=$num T='' KERNELS="$KERNELS" "$REPO/bench/package.sh" 2>&1)
 	pid=$!
 	# shellcheck disable=SC2064 # expand $pid now
 	trap "interrupted=1; kill -TERM $pid 2>/dev/null" INT TERM HUP
@@ -247,6 +268,7 @@ run_package() {
 run_package
 
 echo "1..$num"
+printf '%s\n' "${summary[@]}"
 echo "# wall time: $(since "$t_start") s"
 echo "total: $all_pass passed, $all_fail failed, $all_skip skipped"
 [ "$all_fail" -eq 0 ]

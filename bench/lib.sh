@@ -23,11 +23,19 @@ note() { echo "${0##*/}: $*" >&2; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# The guest kernel: the newest installed 6.12 with image and headers (or $KVER).
-KVER=$("$REPO/scripts/kver.sh") ||
-	die "no Debian 6.12 kernel with headers installed: run 'make setup' first"
-VMLINUZ=/boot/vmlinuz-$KVER
-[ -r "$VMLINUZ" ] || die "$VMLINUZ is not readable (missing, or not root?)"
+# Make the guest kernel the newest installed kernel of series $1 (6.12, 6.1;
+# see scripts/kver.sh) with image and headers, or release $1 itself: sets and
+# exports KVER (run-guest.sh and mkinitramfs.sh read it) and VMLINUZ.
+use_kernel() {
+	KVER=$("$REPO/scripts/kver.sh" "$1") ||
+		die "no Debian $1 kernel with headers installed: run 'make setup' first"
+	VMLINUZ=/boot/vmlinuz-$KVER
+	[ -r "$VMLINUZ" ] || die "$VMLINUZ is not readable (missing, or not root?)"
+	export KVER
+}
+
+# The guest kernel: $KVER, else the newest installed 6.12.
+use_kernel "${KVER:-6.12}"
 
 # Print the kernel-log lines of the given files that match BAD_KERNEL_LOG.
 # Serial captures have CRLF line ends; strip the CR.

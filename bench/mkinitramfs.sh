@@ -23,20 +23,24 @@ INIT=$REPO/bench/guest/init
 OUT=$GUEST_BUILD/initramfs-$KVER.cpio
 KEYFILE=$OUT.key
 
-# 9p is modular in Debian's kernel: resolve the load order of 9p and its
-# transport from the modules' own dependency lists (netfs 9pnet 9pnet_virtio 9p
-# on 6.12), rather than hard-coding it.
+# 9p is modular in Debian's kernels: resolve the load order of 9p, its virtio
+# transport and the virtio PCI driver from the modules' own dependency lists
+# (netfs 9pnet 9pnet_virtio 9p on 6.12, whose virtio is built in; 6.1 also
+# needs fscache and virtio, virtio_ring, virtio_pci*), rather than
+# hard-coding it. Built-in modules are skipped.
 ORDER=()
 add_with_deps() {
 	local m d deps
 	for m; do
+		[[ " ${ORDER[*]} " != *" $m "* ]] || continue
+		[ "$(modinfo -k "$KVER" -n "$m" 2>/dev/null)" != "(builtin)" ] || continue
 		deps=$(modinfo -k "$KVER" -F depends "$m") ||
 			die "module $m not found for $KVER"
 		for d in ${deps//,/ }; do add_with_deps "$d"; done
-		[[ " ${ORDER[*]} " == *" $m "* ]] || ORDER+=("$m")
+		ORDER+=("$m")
 	done
 }
-add_with_deps 9p 9pnet_virtio
+add_with_deps 9p 9pnet_virtio virtio_pci
 
 key=$({
 	echo "$KVER ${ORDER[*]}"

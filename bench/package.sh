@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The package test: the install path as a user lives it, for kernel $KVER.
+# The package test: the install path as a user lives it, for every kernel of
+# $KERNELS (default: the series scripts/kver.sh lists, 6.12 and 6.1).
 #
 #   make install/uninstall into a DESTDIR: exactly the three modules, and back
 #   make deb: build/nvfio-dkms_<VERSION>_all.deb, its contents
 #   apt-get install ./build/nvfio-dkms_*.deb: DKMS builds for every installed
 #     kernel with headers that dkms.conf supports, into updates/dkms
-#   a guest boot in which a plain `modprobe vfio-pci` loads ours (version
+#   per kernel, a guest boot in which a plain `modprobe vfio-pci` loads ours (version
 #     nvfio-<VERSION>, vfio_iommu_type1 through vfio's softdep), then runs the
 #     in-guest tests whose names match $NVFIO_PACKAGE_T (run-tests.sh, mode
 #     "package")
 #   apt-get purge nvfio-dkms: nothing of ours left under /lib/modules
-#   a guest boot in which `modprobe vfio-pci` loads mainline's again, and runs
+#   per kernel, a guest boot in which `modprobe vfio-pci` loads mainline's
+#     again, and runs
 #     the tests matching $NVFIO_PACKAGE_T_REMOVED
 #
 # While the package is installed every guest's `modprobe vfio-pci` loads ours
@@ -24,7 +26,8 @@
 # bench/check.sh passes its count) and a closing line
 # "package: N passed, M failed, K skipped". Exits non-zero if a test failed.
 #
-# Environment: KVER (the kernel to test, see scripts/kver.sh);
+# Environment: KERNELS (the kernels to boot, as series or releases; KVER, the
+# one make install is tried for, see scripts/kver.sh);
 # NVFIO_PACKAGE_T (in-guest tests with the package installed, comma-separated
 # name substrings, default "edu_,client_"); NVFIO_PACKAGE_T_REMOVED (after the
 # removal, default "edu_dma_roundtrip"); NVFIO_GUEST_TIMEOUT (per boot,
@@ -40,6 +43,11 @@ GUEST_T=${NVFIO_PACKAGE_T:-edu_,client_}
 GUEST_T_REMOVED=${NVFIO_PACKAGE_T_REMOVED:-edu_dma_roundtrip}
 export NVFIO_GUEST_TIMEOUT=${NVFIO_GUEST_TIMEOUT:-300}
 OUR_MODULES="vfio vfio_iommu_type1 vfio_pci"
+KERNELS=${KERNELS:-$("$REPO/scripts/kver.sh" --series)}
+KVERS=()
+for k in $KERNELS; do
+	KVERS+=("$("$REPO/scripts/kver.sh" "$k")") || die "no $k kernel with headers: run 'make setup'"
+done
 
 num=${NVFIO_TAP_BASE:-0} pass=0 fail=0 skip=0
 ok() { num=$((num + 1)) pass=$((pass + 1)); echo "ok $num - package/$1"; }
@@ -62,7 +70,7 @@ show_log() { echo "#   ---- ${1#"$REPO"/} (last ${2:-20} lines) ----"; tail_pref
 mkdir -p "$GUEST_BUILD/runs"
 find "$GUEST_BUILD/runs" -mindepth 1 -maxdepth 1 -name 'package.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
 out=$(mktemp -d "$GUEST_BUILD/runs/package.XXXXXX")
-echo "# package: kernel $KVER, nvfio $VERSION (files in ${out#"$REPO"/})"
+echo "# package: kernels ${KVERS[*]}, nvfio $VERSION (files in ${out#"$REPO"/})"
 
 # dpkg's state of the package, empty when it is not there at all.
 pkg_state() {
@@ -86,7 +94,9 @@ refusal() {
 	local f
 	f=$(ours_under_updates | head -n 1)
 	[ -z "$f" ] || { echo "$f is installed already (make install?): not ours to remove"; return; }
-	[ -n "$(ls /lib/modules/"$KVER"/build/Makefile 2>/dev/null)" ] || { echo "no headers for kernel $KVER"; return; }
+	for k in "${KVERS[@]}"; do
+		[ -n "$(ls /lib/modules/"$k"/build/Makefile 2>/dev/null)" ] || { echo "no headers for kernel $k"; return; }
+	done
 }
 why=$(refusal)
 if [ -n "$why" ]; then
@@ -227,37 +237,40 @@ for d in /lib/modules/*/build; do
 	fi
 done
 
-# What the host's module tree now says for KVER (what the guest will see).
-why=""
-for m in $OUR_MODULES; do
-	p=$(modinfo -k "$KVER" -n "$m" 2>&1)
-	v=$(modinfo -k "$KVER" -F version "$m" 2>&1)
-	case $p in */updates/dkms/*) ;; *) why+="$m resolves to $p; " ;; esac
-	[ "$v" = "nvfio-$VERSION" ] || why+="$m has version '$v'; "
+# What the host's module tree now says for each kernel (what guests will see).
+for k in "${KVERS[@]}"; do
+	why=""
+	for m in $OUR_MODULES; do
+		p=$(modinfo -k "$k" -n "$m" 2>&1)
+		v=$(modinfo -k "$k" -F version "$m" 2>&1)
+		case $p in */updates/dkms/*) ;; *) why+="$m resolves to $p; " ;; esac
+		[ "$v" = "nvfio-$VERSION" ] || why+="$m has version '$v'; "
+	done
+	! modinfo -k "$k" nvfio_ext_test >/dev/null 2>&1 || why+="nvfio_ext_test is installed; "
+	if [ -z "$why" ]; then ok "modinfo-installed-$k"; else notok "modinfo-installed-$k" "$why"; fi
 done
-! modinfo -k "$KVER" nvfio_ext_test >/dev/null 2>&1 || why+="nvfio_ext_test is installed; "
-if [ -z "$why" ]; then ok modinfo-installed; else notok modinfo-installed "$why"; fi
 
 # --- a guest boot with the package installed, then one after its removal ----
-# The guest part is bench/check.sh's, in mode "package": its TAP lines come
-# back here renamed package/PHASE/NAME.
+# The guest part is bench/check.sh's, in mode "package", one boot per kernel:
+# its TAP lines (KVER/package/NAME) come back here renamed
+# package/PHASE/KVER/NAME.
 guest() {
 	local phase=$1 expect=$2 t=$3 line n0=$num log=$out/guest-$1.log
 	echo "# package: guest boot, $phase (T=$t): modprobe vfio-pci must load $expect"
 	while IFS= read -r line; do
-		if [[ $line =~ ^(not\ )?ok\ [0-9]+\ -\ package/(.*)$ ]]; then
+		if [[ $line =~ ^(not\ )?ok\ [0-9]+\ -\ ([^/\ ]+)/package/(.*)$ ]]; then
 			num=$((num + 1))
 			if [ -n "${BASH_REMATCH[1]}" ]; then
 				fail=$((fail + 1))
-				echo "not ok $num - package/$phase/${BASH_REMATCH[2]}"
+				echo "not ok $num - package/$phase/${BASH_REMATCH[2]}/${BASH_REMATCH[3]}"
 			else
-				case ${BASH_REMATCH[2]} in *"# SKIP"*) skip=$((skip + 1)) ;; *) pass=$((pass + 1)) ;; esac
-				echo "ok $num - package/$phase/${BASH_REMATCH[2]}"
+				case ${BASH_REMATCH[3]} in *"# SKIP"*) skip=$((skip + 1)) ;; *) pass=$((pass + 1)) ;; esac
+				echo "ok $num - package/$phase/${BASH_REMATCH[2]}/${BASH_REMATCH[3]}"
 			fi
 		elif [[ $line == "#"* ]]; then
 			echo "$line"
 		fi
-	done < <(NVFIO_PACKAGE=0 NVFIO_MODES=package NVFIO_PACKAGE_EXPECT=$expect \
+	done < <(KERNELS="$KERNELS" NVFIO_PACKAGE=0 NVFIO_MODES=package NVFIO_PACKAGE_EXPECT=$expect \
 		NVFIO_PACKAGE_VERSION="nvfio-$VERSION" T=$t "$REPO/bench/check.sh" 2>&1 | tee "$log")
 	if [ "$num" -eq "$n0" ]; then
 		notok "$phase/guest" "bench/check.sh reported no result"
@@ -272,14 +285,18 @@ rc=0
 apt-get purge -y -q -o DPkg::Lock::Timeout=120 "$PKG" >"$out/remove.log" 2>&1 || rc=$?
 echo "# package: apt-get purge took $(since "$t0") s"
 left=$( (ours_under_updates; ls -d /var/lib/dkms/nvfio 2>/dev/null) | tr '\n' ' ')
-v=$(modinfo -k "$KVER" -F version vfio 2>&1)
+v=""
+for k in "${KVERS[@]}"; do
+	v=$(modinfo -k "$k" -F version vfio 2>&1)
+	[[ $v != nvfio-* ]] || { v="$k: $v"; break; }
+done
 if [ "$rc" -ne 0 ] || [ -n "$(pkg_state)" ]; then
 	notok remove "apt-get purge $PKG: status $rc, package state '$(pkg_state)'"
 	show_log "$out/remove.log"
 elif [ -n "${left// /}" ]; then
 	notok remove "left after the purge: $left"
 elif [[ $v == nvfio-* ]]; then
-	notok remove "modinfo -k $KVER vfio still says $v"
+	notok remove "modinfo -k vfio still says $v"
 else
 	ok remove
 fi

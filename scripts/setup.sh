@@ -4,9 +4,10 @@
 # and cpio for the guest's initramfs, kmod, xz, sparse, dkms and Debian's
 # packaging tools (make deb, the package test), the unmodified VFIO clients
 # the client tests run (dpdk, dpdk-dev for dpdk-testpmd, driverctl, python3
-# for the bench's port picker), and a Debian 6.12 kernel (image + headers)
-# for the guest. Idempotent: when everything is there it only checks and
-# exits, without touching apt.
+# for the bench's port picker), and the guest kernels (image + headers):
+# Debian 12's 6.12 LTS and its default 6.1 (the series scripts/kver.sh
+# lists). Idempotent: when everything is there it only checks and exits,
+# without touching apt.
 set -eu
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,10 +21,19 @@ missing=""
 for p in $PKGS; do
 	installed "$p" || missing="$missing $p"
 done
-kver=$("$REPO/scripts/kver.sh" 2>/dev/null || true)
+# The kernel series that have no installed image with headers yet.
+SERIES=$("$REPO/scripts/kver.sh" --series)
+kvers="" kmissing=""
+for s in $SERIES; do
+	if k=$("$REPO/scripts/kver.sh" "$s"); then
+		kvers="$kvers $k"
+	else
+		kmissing="$kmissing $s"
+	fi
+done
 
-if [ -z "$missing" ] && [ -n "$kver" ]; then
-	echo "setup: everything is installed (guest kernel $kver)"
+if [ -z "$missing" ] && [ -z "$kmissing" ]; then
+	echo "setup: everything is installed (guest kernels:$kvers)"
 	exit 0
 fi
 
@@ -31,7 +41,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null; then
 		SUDO="sudo"
 	else
-		echo "setup: error: must run as root to install:${missing} ${kver:-a 6.12 kernel}" >&2
+		echo "setup: error: must run as root to install:${missing}${kmissing:+ kernels$kmissing}" >&2
 		exit 1
 	fi
 else
@@ -43,14 +53,17 @@ APT="$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recomme
 echo "setup: apt-get update"
 $SUDO apt-get -q update
 
+# Debian's kernels come as versioned packages: 6.1.0-N-amd64 (bookworm) and
+# 6.12.N+deb12-amd64 (bookworm-security). For each missing series take the
+# newest release whose unsigned image and headers both exist.
 kpkgs=""
-if [ -z "$kver" ]; then
-	# The 6.12 LTS comes from bookworm-security as versioned packages: take the
-	# newest 6.12.N whose unsigned image and headers both exist.
-	images=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' |
-		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12-amd64\)-unsigned .*/\1/p' | sort -V -r)
-	headers=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
-		sed -n 's/^linux-headers-\(6\.12\.[0-9]*+deb12-amd64\) .*/\1/p')
+for s in $kmissing; do
+	re="${s//./\\.}\\.[0-9]+(-[0-9]+|\\+deb12)-amd64"
+	images=$(apt-cache search --names-only "^linux-image-$re-unsigned\$" |
+		sed -n 's/^linux-image-\([^ ]*-amd64\)-unsigned .*/\1/p' | sort -V -r)
+	headers=$(apt-cache search --names-only "^linux-headers-$re\$" |
+		sed -n 's/^linux-headers-\([^ ]*-amd64\) .*/\1/p')
+	kver=""
 	for k in $images; do
 		if grep -qxF "$k" <<<"$headers"; then
 			kver=$k
@@ -58,19 +71,23 @@ if [ -z "$kver" ]; then
 		fi
 	done
 	if [ -z "$kver" ]; then
-		echo "setup: error: apt knows no linux-image-6.12.*+deb12-amd64-unsigned with matching headers" >&2
-		echo "setup: (is bookworm-security in the apt sources?)" >&2
+		echo "setup: error: apt knows no $s linux-image-*-amd64-unsigned with matching headers" >&2
+		echo "setup: (are bookworm and bookworm-security in the apt sources?)" >&2
 		exit 1
 	fi
-	kpkgs="linux-image-$kver-unsigned linux-headers-$kver"
-fi
+	kpkgs="$kpkgs linux-image-$kver-unsigned linux-headers-$kver"
+done
 
-echo "setup: installing${missing} $kpkgs"
+echo "setup: installing${missing}${kpkgs}"
 # shellcheck disable=SC2086 # word splitting wanted
 $APT install $missing $kpkgs
 
-kver=$("$REPO/scripts/kver.sh") || {
-	echo "setup: error: scripts/kver.sh still finds no 6.12 kernel with headers" >&2
-	exit 1
-}
-echo "setup: done (guest kernel $kver)"
+kvers=""
+for s in $SERIES; do
+	k=$("$REPO/scripts/kver.sh" "$s") || {
+		echo "setup: error: scripts/kver.sh still finds no $s kernel with headers" >&2
+		exit 1
+	}
+	kvers="$kvers $k"
+done
+echo "setup: done (guest kernels:$kvers)"

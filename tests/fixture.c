@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
 
 const char *fx_bdf(void)
 {
@@ -74,4 +76,14 @@ int fx_module_refcnt(const char *mod)
 	if (n < 0)
 		FAIL("%s", vu_last_error());
 	return n;
+}
+
+bool fx_kernel_at_least(unsigned int major, unsigned int minor)
+{
+	unsigned int ma = 0, mi = 0;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &ma, &mi) != 2)
+		FAIL("cannot read the kernel release: %s", strerror(errno));
+	return ma > major || (ma == major && mi >= minor);
 }

@@ -20,5 +20,11 @@ void fx_open_edu(struct vu_dev *d, struct edu *e, bool use_mmap);
 int fx_ext_open(void);
 /* /sys/module/<mod>/refcnt, failing the test if it cannot be read. */
 int fx_module_refcnt(const char *mod);
+/*
+ * Whether the running kernel is at least major.minor (uname).  Only for
+ * the few results where mainline's VFIO or KVM on 6.1 differs from later
+ * kernels: every such use says what differs.
+ */
+bool fx_kernel_at_least(unsigned int major, unsigned int minor);
 
 #endif

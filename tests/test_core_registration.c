@@ -40,11 +40,15 @@ TEST(core_backend_pinned_by_container)
 	vu_dev_close(&d);
 }
 
-/* The bus driver cannot be unloaded while one of its devices is open. */
+/*
+ * The bus driver cannot be unloaded while one of its devices is open.  One
+ * module reference per open device; 6.1's vfio takes one per device fd.
+ */
 TEST(core_bus_driver_pinned_by_device)
 {
 	const char *mod = pci_module();
 	long before = vu_module_refcnt(mod);
+	long per_fd = fx_kernel_at_least(6, 2) ? 0 : 1;
 	struct vu_dev d;
 	int dev2;
 
@@ -53,7 +57,7 @@ TEST(core_bus_driver_pinned_by_device)
 	ASSERT_EQ(before + 1, vu_module_refcnt(mod));
 	dev2 = vu_get_device_fd(d.group, d.bdf);
 	ASSERT_OK(dev2);
-	ASSERT_EQ(before + 1, vu_module_refcnt(mod));
+	ASSERT_EQ(before + 1 + per_fd, vu_module_refcnt(mod));
 	ASSERT_ERRNO(EWOULDBLOCK, cu_delete_module(mod));
 	ASSERT_OK(close(d.device));
 	d.device = -1;
@@ -68,13 +72,15 @@ TEST(core_bus_driver_pinned_by_device)
 static int walk_chain(const uint8_t *buf, uint32_t size, uint32_t off,
 		      uint16_t *ids, int max)
 {
+	/* Capabilities are 8-byte aligned since 6.6; 6.1 packs them. */
+	unsigned int align = fx_kernel_at_least(6, 6) ? 8 : 1;
 	int n = 0;
 
 	while (off) {
 		const struct vfio_info_cap_header *h =
 			(const void *)(buf + off);
 
-		if (off % 8 || off + sizeof(*h) > size)
+		if (off % align || off + sizeof(*h) > size)
 			FAIL("capability at bad offset %u (buffer %u)", off,
 			     size);
 		if (n == max)

@@ -6,6 +6,7 @@
 #ifndef NVFIO_TEST_KVM_UTIL_H
 #define NVFIO_TEST_KVM_UTIL_H
 
+#include <stdbool.h>
 #include <linux/kvm.h>
 
 /* Seed 004's names; the build host's uAPI headers (6.1) predate them. */
@@ -28,5 +29,6 @@ void kv_close(struct kv *k);
 /* KVM_DEV_VFIO_FILE_ADD/DEL of fd; 0, or -1 with errno. */
 int kv_add(struct kv *k, int fd);
 int kv_del(struct kv *k, int fd);
+bool kv_takes_device_files(void);
 
 #endif

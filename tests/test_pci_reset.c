@@ -155,7 +155,9 @@ TEST(pci_reset_hot_reset_root_bus)
 	ASSERT_ERRNO(ENODEV, hot_reset_info(d.device, sizeof(u.h), &u));
 	ASSERT_ERRNO(EINVAL, hot_reset(d.device, 8, 0, &fd, 1));
 	ASSERT_ERRNO(EINVAL, hot_reset(d.device, 0, 1, &fd, 1));
-	ASSERT_ERRNO(EINVAL, hot_reset(d.device, 0, 0, NULL, 0));
+	/* No fds: refused before the reset lookup, but not on 6.1. */
+	ASSERT_ERRNO(fx_kernel_at_least(6, 5) ? EINVAL : ENODEV,
+		     hot_reset(d.device, 0, 0, NULL, 0));
 	ASSERT_ERRNO(ENODEV, hot_reset(d.device, 0, 0, &fd, 1));
 	vu_dev_close(&d);
 }

@@ -25,7 +25,9 @@ EDU_ID="0x1234 0x11e8"
 # Our modules, in load order; rmmod takes the reverse. They carry mainline's
 # names (vfio, vfio_iommu_type1, vfio_pci), so which stack is loaded is told
 # by /sys/module/vfio/version (see stack_loaded), not by the names.
-OUR_KOS="kernel/core/vfio.ko kernel/iommu_type1/vfio_iommu_type1.ko kernel/pci/vfio-pci.ko kernel/testing/nvfio_ext_test.ko"
+# They are built per kernel (make modules-all): load those of the running one.
+KMOD=build/kmod/$(uname -r)/kernel
+OUR_KOS="$KMOD/core/vfio.ko $KMOD/iommu_type1/vfio_iommu_type1.ko $KMOD/pci/vfio-pci.ko $KMOD/testing/nvfio_ext_test.ko"
 OUR_MODS="nvfio_ext_test vfio_pci vfio_iommu_type1 vfio"
 MAINLINE_MODS="vfio_pci vfio_pci_core vfio_iommu_type1 vfio"
 
@@ -63,7 +65,7 @@ load_ours() {
 	esac
 	for ko in $OUR_KOS; do
 		if [ ! -f "$REPO/$ko" ]; then
-			echo "$REPO/$ko does not exist: build it first (make modules)"
+			echo "$REPO/$ko does not exist: build it first (make modules-all, or make modules KVER=$(uname -r))"
 			return 1
 		fi
 	done

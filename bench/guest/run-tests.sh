@@ -168,7 +168,7 @@ coexistence() {
 			result fail coexistence "our loader loaded nvfio next to mainline's vfio"
 		elif ! grep -q "mainline's vfio .* is loaded: unload it first" <<<"$out"; then
 			result fail coexistence "our loader failed without saying why: $out"
-		elif bounded 60 insmod "$REPO/kernel/core/vfio.ko" >>"$log" 2>&1; then
+		elif bounded 60 insmod "$REPO/$KMOD/core/vfio.ko" >>"$log" 2>&1; then
 			result fail coexistence "insmod of our vfio.ko succeeded next to mainline's vfio"
 		elif [ "$(stack_loaded)" != mainline ] || ! loaded vfio_pci_core; then
 			result fail coexistence "mainline's stack changed: vfio is now $(stack_loaded)"

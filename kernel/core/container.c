@@ -176,8 +176,8 @@ static long nvfio_ioctl_set_iommu(struct nvfio_container *c, unsigned long arg)
 	return ret;
 }
 
-static long nvfio_ioctl_check_extension(struct nvfio_container *c,
-					unsigned long arg)
+long nvfio_container_check_extension(struct nvfio_container *c,
+				     unsigned long arg)
 {
 	struct nvfio_backend *b;
 	long ret = 0;
@@ -214,7 +214,7 @@ static long nvfio_container_ioctl(struct file *file, unsigned int cmd,
 	case VFIO_GET_API_VERSION:
 		return VFIO_API_VERSION;
 	case VFIO_CHECK_EXTENSION:
-		return nvfio_ioctl_check_extension(c, arg);
+		return nvfio_container_check_extension(c, arg);
 	case VFIO_SET_IOMMU:
 		return nvfio_ioctl_set_iommu(c, arg);
 	}

@@ -119,6 +119,8 @@ int nvfio_container_attach_group(struct nvfio_container *container,
 				 struct nvfio_group *group);
 void nvfio_container_detach_group(struct nvfio_group *group);
 bool nvfio_container_has_iommu(struct nvfio_container *container);
+long nvfio_container_check_extension(struct nvfio_container *c,
+				     unsigned long arg);
 void nvfio_report_not_viable(struct nvfio_group *group);
 
 /* group.c */

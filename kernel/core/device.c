@@ -123,6 +123,9 @@ static int nvfio_device_open(struct nvfio_device *vdev)
 	mutex_lock(&vdev->open_lock);
 	if (!vdev->open_count)
 		ret = nvfio_device_first_open(vdev);
+	else if (NVFIO_DRIVER_REF_PER_FD &&
+		 !try_module_get(vdev->dev->driver->owner))
+		ret = -ENODEV; /* 6.1: a reference per fd (nvfio_compat.h) */
 	if (!ret)
 		vdev->open_count++;
 	mutex_unlock(&vdev->open_lock);
@@ -139,6 +142,8 @@ static void nvfio_device_close(struct nvfio_device *vdev)
 	mutex_lock(&vdev->open_lock);
 	if (!--vdev->open_count)
 		nvfio_device_last_close(vdev);
+	else if (NVFIO_DRIVER_REF_PER_FD)
+		module_put(vdev->dev->driver->owner);
 	mutex_unlock(&vdev->open_lock);
 	mutex_unlock(&group->lock);
 }

@@ -69,7 +69,8 @@ static long nvfio_group_set_container(struct nvfio_group *group,
 		ret = -ENODEV;
 	} else {
 		c = nvfio_container_from_file(file);
-		ret = c ? nvfio_container_attach_group(c, group) : -EBADFD;
+		ret = c ? nvfio_container_attach_group(c, group) :
+			  -NVFIO_NOT_A_CONTAINER_ERRNO;
 	}
 	mutex_unlock(&group->lock);
 	fput(file);

@@ -20,8 +20,11 @@ struct vfio_info_cap_header *nvfio_info_cap_add(struct nvfio_info_cap *caps,
 	struct vfio_info_cap_header *hdr, *last;
 	void *buf;
 
-	/* Each capability starts 8-byte aligned in the user's buffer. */
-	size = ALIGN(size, sizeof(u64));
+	/*
+	 * Each capability starts 8-byte aligned in the user's buffer (but
+	 * not on 6.1, as 6.1's vfio: nvfio_compat.h).
+	 */
+	size = ALIGN(size, NVFIO_INFO_CAP_ALIGN);
 	buf = krealloc(caps->buf, caps->size + size, GFP_KERNEL);
 	if (!buf) {
 		kfree(caps->buf);

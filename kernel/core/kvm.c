@@ -36,16 +36,35 @@ bool vfio_file_is_valid(struct file *file)
 }
 EXPORT_SYMBOL_GPL(vfio_file_is_valid);
 
+/*
+ * 6.1's vfio (no per-device coherency capability, see nvfio_compat.h) asks
+ * the group's container whether all its IOMMU domains enforce coherency,
+ * and says true while the group is in no container.
+ */
+static bool nvfio_group_container_coherent(struct nvfio_group *group)
+{
+	bool ret = true;
+
+	mutex_lock(&group->lock);
+	if (group->container)
+		ret = nvfio_container_check_extension(group->container,
+						      VFIO_DMA_CC_IOMMU) > 0;
+	mutex_unlock(&group->lock);
+	return ret;
+}
+
 static bool nvfio_group_enforced_coherent(struct nvfio_group *group)
 {
 	struct nvfio_device *vdev;
 	bool ret = true;
 
+	if (!NVFIO_HAS_DEVICE_COHERENCY)
+		return nvfio_group_container_coherent(group);
+
 	/* Coherent only if every device's IOMMU enforces cache coherency. */
 	mutex_lock(&group->dev_lock);
 	list_for_each_entry(vdev, &group->devices, group_entry) {
-		if (!device_iommu_capable(vdev->dev,
-					  IOMMU_CAP_ENFORCE_CACHE_COHERENCY)) {
+		if (!nvfio_device_enforces_coherency(vdev->dev)) {
 			ret = false;
 			break;
 		}
@@ -63,8 +82,7 @@ bool vfio_file_enforced_coherent(struct file *file)
 		return nvfio_group_enforced_coherent(group);
 	vdev = nvfio_device_from_file(file);
 	if (vdev)
-		return device_iommu_capable(vdev->dev,
-					    IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
+		return nvfio_device_enforces_coherency(vdev->dev);
 	return true;
 }
 EXPORT_SYMBOL_GPL(vfio_file_enforced_coherent);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * nvfio_compat.h - every kernel API whose signature differs between the
- * kernels nvfio targets (6.12 first, 6.1 later) goes through this file, so
- * the rest of the code is written once against one spelling.
+ * kernels nvfio targets (Debian 12's 6.12 LTS and its default 6.1) goes
+ * through this file, so the rest of the code is written once against one
+ * spelling.
  *
- * Rule: code outside this header never tests LINUX_VERSION_CODE.
+ * Rule: code outside this header never tests LINUX_VERSION_CODE.  Where a
+ * kernel lacks a facility, the entry here says what mainline's vfio does on
+ * that kernel and nvfio does the same.
  */
 #ifndef NVFIO_COMPAT_H
 #define NVFIO_COMPAT_H
@@ -13,6 +16,8 @@
 #include <linux/eventfd.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
@@ -167,13 +172,17 @@ static inline int nvfio_follow_pfn(struct vm_area_struct *vma,
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 	ret = follow_pte(vma, addr, &ptep, &ptl);
+	if (ret)
+		return ret;
 #else
 	if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))
 		return -EINVAL;
 	ret = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
-#endif
 	if (ret)
 		return ret;
+	/* This follow_pte() does not tell sparse that it took the lock. */
+	__acquire(ptl);
+#endif
 	pte = ptep_get(ptep);
 	*pfn = pte_pfn(pte);
 	*writable = pte_write(pte);
@@ -192,5 +201,118 @@ static inline unsigned long nvfio_untagged_addr_remote(struct mm_struct *mm,
 	return untagged_addr(addr);
 #endif
 }
+
+/*
+ * Whether the IOMMU of @dev enforces cache-coherent DMA (ignores PCIe
+ * no-snoop), as KVM asks through vfio_file_enforced_coherent().
+ *
+ * 6.2 added IOMMU_CAP_ENFORCE_CACHE_COHERENCY.  6.1 has no per-device
+ * answer: mainline 6.1's vfio asks the group's container instead
+ * (VFIO_CHECK_EXTENSION(VFIO_DMA_CC_IOMMU), true while the group is in no
+ * container).  NVFIO_HAS_DEVICE_COHERENCY tells the core which of the two
+ * questions the running kernel's vfio asks.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define NVFIO_HAS_DEVICE_COHERENCY true
+static inline bool nvfio_device_enforces_coherency(struct device *dev)
+{
+	return device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
+}
+#else
+#define NVFIO_HAS_DEVICE_COHERENCY false
+static inline bool nvfio_device_enforces_coherency(struct device *dev)
+{
+	return true;
+}
+#endif
+
+/*
+ * Dynamic MSI-X: adding vectors while MSI-X is enabled
+ * (pci_msix_can_alloc_dyn(), pci_msix_alloc_irq_at(), 6.2).
+ *
+ * 6.1 cannot.  There, as mainline 6.1's vfio-pci, nvfio_pci reports
+ * VFIO_IRQ_INFO_NORESIZE for MSI-X and refuses (-EINVAL) a vector beyond
+ * those enabled: to add vectors the user disables MSI-X and enables it
+ * again with the larger count (QEMU does).  nvfio_pci_msix_alloc_irq_at()
+ * is then never called; it returns the Linux irq or a negative errno.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static inline bool nvfio_pci_msix_can_alloc_dyn(struct pci_dev *pdev)
+{
+	return pci_msix_can_alloc_dyn(pdev);
+}
+
+static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
+					      unsigned int index)
+{
+	struct msi_map map = pci_msix_alloc_irq_at(pdev, index, NULL);
+
+	return map.index < 0 ? map.index : map.virq;
+}
+#else
+static inline bool nvfio_pci_msix_can_alloc_dyn(struct pci_dev *pdev)
+{
+	return false;
+}
+
+static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
+					      unsigned int index)
+{
+	return -EINVAL;
+}
+#endif
+
+/*
+ * Until 6.5 (which reworked vfio-pci's interrupt contexts for dynamic
+ * MSI-X), mainline's vfio-pci fixed the MSI/MSI-X contexts when the index
+ * was enabled: a SET_IRQS (eventfds or loopback) reaching beyond the
+ * vectors enabled is refused with -EINVAL before anything changes.  Since,
+ * each vector is tried in turn.  nvfio_pci gives the running kernel's
+ * answer.
+ */
+#define NVFIO_PCI_MSI_CTX_FIXED (LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0))
+
+/*
+ * VFIO_GROUP_SET_CONTAINER with an fd that is no container: -EINVAL on
+ * 6.1; since 6.2 mainline's vfio also tries the fd as an iommufd, and
+ * Debian's kernels (no IOMMUFD) answer -EBADFD.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define NVFIO_NOT_A_CONTAINER_ERRNO EBADFD
+#else
+#define NVFIO_NOT_A_CONTAINER_ERRNO EINVAL
+#endif
+
+/*
+ * The bus driver's module reference: 6.1's vfio takes one per open device
+ * fd, later kernels one per open device (first open to last close).
+ */
+#define NVFIO_DRIVER_REF_PER_FD (LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
+
+/*
+ * Capabilities in *_GET_INFO chains: 8-byte aligned since 6.6 (each padded
+ * to a multiple of 8); 6.1 packs them at their own sizes.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define NVFIO_INFO_CAP_ALIGN sizeof(u64)
+#else
+#define NVFIO_INFO_CAP_ALIGN 1
+#endif
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET: 6.1's vfio-pci first asks whether a slot or
+ * bus reset exists (-ENODEV), then checks the group fd count (-EINVAL for
+ * none).  Since 6.5 an empty array is the iommufd (cdev) form and a group
+ * user's empty array is refused first.
+ */
+#define NVFIO_PCI_HOT_RESET_SCOPE_FIRST                                        \
+	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0))
+
+/*
+ * BAR read()/write(): 6.1's vfio-pci splits accesses into at most 4 bytes;
+ * later kernels (6.11) do 8-byte accesses on memory BARs where the
+ * architecture has readq/writeq.
+ */
+#define NVFIO_PCI_BAR_RW_8BYTE (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0))
 
 #endif /* NVFIO_COMPAT_H */

@@ -139,6 +139,7 @@ struct nvfio_pci_device {
 	unsigned int irq_type; /* VFIO_PCI_*_IRQ_INDEX or IRQ_NONE */
 	struct nvfio_pci_irq_ctx *ctx; /* num_ctx entries */
 	unsigned int num_ctx;
+	unsigned int msi_nvec; /* MSI/MSI-X vectors allocated at enable */
 	struct eventfd_ctx *err_trigger;
 	struct eventfd_ctx *req_trigger;
 	struct nvfio_pci_virqfd *unmask_virqfd; /* INTx unmask eventfd */

@@ -23,6 +23,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include "nvfio_compat.h"
 #include "nvfio_pci.h"
 
 /*
@@ -223,7 +224,7 @@ static void nvfio_pci_probe_msix(struct nvfio_pci_device *vdev)
 	vdev->msix_offset = table & PCI_MSIX_TABLE_OFFSET;
 	vdev->msix_size =
 		((flags & PCI_MSIX_FLAGS_QSIZE) + 1) * PCI_MSIX_ENTRY_SIZE;
-	vdev->has_dyn_msix = pci_msix_can_alloc_dyn(pdev);
+	vdev->has_dyn_msix = nvfio_pci_msix_can_alloc_dyn(pdev);
 }
 
 static int nvfio_pci_do_open(struct nvfio_pci_device *vdev)

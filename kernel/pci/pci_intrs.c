@@ -573,6 +573,7 @@ static int nvfio_pci_msi_enable(struct nvfio_pci_device *vdev,
 	if (!msix)
 		vdev->msi_qmax = fls(nvec * 2 - 1) - 1;
 
+	vdev->msi_nvec = nvec;
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	vdev->ctx = ctx;
 	vdev->num_ctx = max;
@@ -585,7 +586,6 @@ static int nvfio_pci_msi_enable(struct nvfio_pci_device *vdev,
 static int nvfio_pci_msi_irq(struct nvfio_pci_device *vdev, unsigned int vector,
 			     bool msix)
 {
-	struct msi_map map;
 	int irq;
 	u16 cmd;
 
@@ -594,9 +594,9 @@ static int nvfio_pci_msi_irq(struct nvfio_pci_device *vdev, unsigned int vector,
 		return irq ? irq : -EINVAL;
 
 	cmd = nvfio_pci_memory_lock_and_enable(vdev);
-	map = pci_msix_alloc_irq_at(vdev->pdev, vector, NULL);
+	irq = nvfio_pci_msix_alloc_irq_at(vdev->pdev, vector);
 	nvfio_pci_memory_unlock_and_restore(vdev, cmd);
-	return map.index < 0 ? map.index : map.virq;
+	return irq;
 }
 
 /*
@@ -716,6 +716,7 @@ static void nvfio_pci_msi_disable(struct nvfio_pci_device *vdev)
 	if (vdev->nointx)
 		pci_intx(vdev->pdev, 0);
 
+	vdev->msi_nvec = 0;
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	vdev->irq_type = NVFIO_PCI_IRQ_NONE;
 	vdev->ctx = NULL;
@@ -740,6 +741,11 @@ static int nvfio_pci_set_msi_trigger(struct nvfio_pci_device *vdev,
 	}
 
 	if (vdev->irq_type != index && vdev->irq_type != NVFIO_PCI_IRQ_NONE)
+		return -EINVAL;
+
+	/* Kernels before 6.5: only the vectors enabled (nvfio_compat.h). */
+	if (NVFIO_PCI_MSI_CTX_FIXED && vdev->irq_type == index &&
+	    start + count > vdev->msi_nvec)
 		return -EINVAL;
 
 	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {

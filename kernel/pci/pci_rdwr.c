@@ -197,7 +197,8 @@ static ssize_t nvfio_pci_bar_rw(struct nvfio_pci_device *vdev, char __user *buf,
 	count = min_t(size_t, count, end - pos);
 	test_mem = pci_resource_flags(pdev, bar) & IORESOURCE_MEM;
 #if defined(readq) && defined(writeq)
-	if (test_mem && bar != PCI_ROM_RESOURCE)
+	/* Not on 6.1, as 6.1's vfio-pci (nvfio_compat.h). */
+	if (test_mem && bar != PCI_ROM_RESOURCE && NVFIO_PCI_BAR_RW_8BYTE)
 		max_width = sizeof(u64);
 #endif
 

@@ -33,6 +33,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "nvfio_compat.h"
 #include "nvfio_pci.h"
 
 /* ---- revocation ---------------------------------------------------- */
@@ -331,9 +332,10 @@ int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg)
 		return -EINVAL;
 	/*
 	 * Devices opened through a group prove ownership with group fds;
-	 * the empty array belongs to the iommufd (cdev) interface.
+	 * the empty array belongs to the iommufd (cdev) interface.  6.1
+	 * looks for a reset first (nvfio_compat.h).
 	 */
-	if (!hdr.count)
+	if (!hdr.count && !NVFIO_PCI_HOT_RESET_SCOPE_FIRST)
 		return -EINVAL;
 
 	ret = nvfio_pci_reset_scope(vdev->pdev, &slot);
@@ -343,7 +345,7 @@ int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg)
 	/* One group per affected function at most: bounds the copy. */
 	nvfio_pci_for_each_affected(vdev->pdev, slot, nvfio_pci_count_one,
 				    &count);
-	if (hdr.count > count)
+	if (!hdr.count || hdr.count > count)
 		return -EINVAL;
 
 	fds = kcalloc(hdr.count, sizeof(*fds), GFP_KERNEL);
