@@ -33,6 +33,7 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/interrupt.h>
+#include <linux/irq.h>
 #include <linux/poll.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
