@@ -40,7 +40,8 @@ TEST(device_get_info_argsz)
 	vu_dev_close(&d);
 }
 
-/* VFIO_DEVICE_FEATURE: the header checks, then -ENOTTY for what vfio-pci lacks. */
+/* VFIO_DEVICE_FEATURE: the header checks, then -ENOTTY for what vfio-pci lacks.
+ */
 static int feature(int device, uint32_t argsz, uint32_t flags)
 {
 	struct vfio_device_feature f = {.argsz = argsz, .flags = flags};
@@ -59,17 +60,19 @@ TEST(device_feature_header)
 	ASSERT_ERRNO(EINVAL, feature(d.device, minsz - 1,
 				     get | VFIO_DEVICE_FEATURE_MIGRATION));
 	ASSERT_ERRNO(EINVAL, feature(d.device, minsz, get | (1u << 20)));
-	ASSERT_ERRNO(EINVAL, feature(d.device, minsz,
-				     get | set | VFIO_DEVICE_FEATURE_MIGRATION));
+	ASSERT_ERRNO(EINVAL,
+		     feature(d.device, minsz,
+			     get | set | VFIO_DEVICE_FEATURE_MIGRATION));
 	/* Valid headers, features a plain vfio-pci device does not have. */
 	ASSERT_ERRNO(ENOTTY, feature(d.device, minsz, get | 0xffff));
-	ASSERT_ERRNO(ENOTTY, feature(d.device, minsz,
-				     get | set | probe | 0xffff));
+	ASSERT_ERRNO(ENOTTY,
+		     feature(d.device, minsz, get | set | probe | 0xffff));
 	ASSERT_ERRNO(ENOTTY, feature(d.device, minsz,
 				     get | VFIO_DEVICE_FEATURE_MIGRATION));
-	ASSERT_ERRNO(ENOTTY,
-		     feature(d.device, minsz,
-			     set | probe | VFIO_DEVICE_FEATURE_DMA_LOGGING_START));
+	ASSERT_ERRNO(
+		ENOTTY,
+		feature(d.device, minsz,
+			set | probe | VFIO_DEVICE_FEATURE_DMA_LOGGING_START));
 	vu_dev_close(&d);
 }
 

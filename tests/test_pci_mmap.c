@@ -201,8 +201,9 @@ TEST(pci_mmap_no_remote_access)
 	ASSERT_OK(mem);
 	ASSERT_ERRNO(EIO, pread(mem, &v, sizeof(v), (off_t)(uintptr_t)bar));
 	v = 0x12345678;
-	ASSERT_ERRNO(EIO, pwrite(mem, &v, sizeof(v),
-				 (off_t)(uintptr_t)(bar + EDU_REG_LIVENESS / 4)));
+	ASSERT_ERRNO(EIO,
+		     pwrite(mem, &v, sizeof(v),
+			    (off_t)(uintptr_t)(bar + EDU_REG_LIVENESS / 4)));
 	close(mem);
 
 	vu_region_munmap((void *)bar, &ri);

@@ -314,8 +314,9 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 	 * enforce it is refused, as on mainline.
 	 */
 	if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY)) {
-		dev_warn(dev,
-			 "nvfio: its IOMMU cannot enforce cache-coherent DMA; refusing the device\n");
+		dev_warn(
+			dev,
+			"nvfio: its IOMMU cannot enforce cache-coherent DMA; refusing the device\n");
 		nvfio_group_put_driver(group);
 		put_device(dev);
 		nvfio_inode_free(inode);

@@ -106,7 +106,8 @@ void vfio_file_set_kvm(struct file *file, struct kvm *kvm)
 }
 EXPORT_SYMBOL_GPL(vfio_file_set_kvm);
 
-/* Only SPAPR's TCE acceleration uses the IOMMU group; mainline x86 says NULL. */
+/* Only SPAPR's TCE acceleration uses the IOMMU group; mainline x86 says NULL.
+ */
 struct iommu_group *vfio_file_iommu_group(struct file *file)
 {
 	return NULL;

@@ -342,7 +342,8 @@ static void nvfio_pci_do_close(struct nvfio_pci_device *vdev)
 	nvfio_pci_barmap_release(vdev);
 	nvfio_pci_release_dummies(vdev);
 
-	/* Until a reset below (or of the whole domain) cleans up after the user. */
+	/* Until a reset below (or of the whole domain) cleans up after the
+	 * user. */
 	vdev->needs_reset = true;
 
 	/*

@@ -148,7 +148,8 @@ struct pci_dev *nvfio_pci_devset_resettable(struct nvfio_pci_device *vdev,
 	lockdep_assert_held(&set->lock);
 	/* Every member has the same reset: ask the first. */
 	pdev = list_first_entry(&set->devices, struct nvfio_pci_device,
-				devset_entry)->pdev;
+				devset_entry)
+		       ->pdev;
 	if (nvfio_pci_reset_scope(pdev, slot))
 		return NULL;
 	if (nvfio_pci_for_each_affected(pdev, *slot, nvfio_pci_devset_has, set))

@@ -71,8 +71,9 @@ static const struct nvfio_device_ops nvfio_pci_ops = {
  */
 static char ids[1024] __initdata;
 module_param_string(ids, ids, sizeof(ids), 0);
-MODULE_PARM_DESC(ids,
-		 "Initial PCI IDs to add to the vfio-pci driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified");
+MODULE_PARM_DESC(
+	ids,
+	"Initial PCI IDs to add to the vfio-pci driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified");
 
 static void __init nvfio_pci_add_ids(struct pci_driver *drv)
 {
@@ -80,7 +81,8 @@ static void __init nvfio_pci_add_ids(struct pci_driver *drv)
 
 	while ((id = strsep(&p, ","))) {
 		unsigned int vendor, device, subvendor = PCI_ANY_ID,
-			     subdevice = PCI_ANY_ID, class = 0, class_mask = 0;
+					     subdevice = PCI_ANY_ID, class = 0,
+					     class_mask = 0;
 		int n, ret;
 
 		if (!*id)

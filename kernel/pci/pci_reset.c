@@ -290,7 +290,8 @@ static int nvfio_pci_do_hot_reset(struct nvfio_pci_device *vdev,
 			ret = -EBUSY;
 			goto out_undo;
 		}
-		/* Only an open device has mappings (or, before probe ends, an inode). */
+		/* Only an open device has mappings (or, before probe ends, an
+		 * inode). */
 		if (cur->devset_open)
 			nvfio_pci_zap_bars(cur);
 	}
