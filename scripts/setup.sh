@@ -3,15 +3,16 @@
 # Install what building and testing nvfio needs on Debian 12: QEMU, busybox
 # and cpio for the guest's initramfs, kmod, xz, sparse, dkms and Debian's
 # packaging tools (make deb, the package test), the unmodified VFIO clients
-# the client tests run (dpdk, dpdk-dev for dpdk-testpmd, driverctl, python3
-# for the bench's port picker), and the guest kernels (image + headers):
-# Debian 12's 6.12 LTS and its default 6.1 (the series scripts/kver.sh
-# lists). Idempotent: when everything is there it only checks and exits,
-# without touching apt.
+# the client tests run (dpdk, dpdk-dev for dpdk-testpmd, driverctl,
+# libvirt-daemon with its qemu and node device drivers and libvirt-clients for
+# virsh, python3 for the bench's port picker), and the guest kernels (image +
+# headers): Debian 12's 6.12 LTS and its default 6.1 (the series
+# scripts/kver.sh lists). Idempotent: when everything is there it only checks
+# and exits, without touching apt.
 set -eu
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-PKGS="qemu-system-x86 busybox-static cpio kmod xz-utils sparse linux-libc-dev dkms dh-dkms debhelper dpkg-dev dpdk dpdk-dev driverctl python3"
+PKGS="qemu-system-x86 busybox-static cpio kmod xz-utils sparse linux-libc-dev dkms dh-dkms debhelper dpkg-dev dpdk dpdk-dev driverctl libvirt-daemon libvirt-clients python3"
 
 installed() {
 	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
