@@ -30,7 +30,8 @@
 # one make install is tried for, see scripts/kver.sh);
 # NVFIO_PACKAGE_T (in-guest tests with the package installed, comma-separated
 # name substrings, default "edu_dma_roundtrip,client_dpdk_devbind,
-# client_dpdk_testpmd_virtio,client_driverctl": the edu DMA test and the
+# client_dpdk_testpmd_virtio,client_driverctl,client_libvirt": the edu DMA
+# test and the
 # clients, one testpmd); NVFIO_PACKAGE_T_REMOVED (after the
 # removal, default "edu_dma_roundtrip"); NVFIO_GUEST_TIMEOUT (per boot,
 # default 300). Files: build/guest/runs/package.XXXXXX.
@@ -41,7 +42,7 @@ t_start=$(now)
 PKG=nvfio-dkms
 VERSION=$(cat "$REPO/VERSION")
 DEB=$BUILD/${PKG}_${VERSION}_all.deb
-GUEST_T=${NVFIO_PACKAGE_T:-edu_dma_roundtrip,client_dpdk_devbind,client_dpdk_testpmd_virtio,client_driverctl}
+GUEST_T=${NVFIO_PACKAGE_T:-edu_dma_roundtrip,client_dpdk_devbind,client_dpdk_testpmd_virtio,client_driverctl,client_libvirt}
 GUEST_T_REMOVED=${NVFIO_PACKAGE_T_REMOVED:-edu_dma_roundtrip}
 export NVFIO_GUEST_TIMEOUT=${NVFIO_GUEST_TIMEOUT:-300}
 OUR_MODULES="vfio vfio_iommu_type1 vfio_pci"
