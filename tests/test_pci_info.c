@@ -414,18 +414,6 @@ TEST(pci_intx_edu)
 	vu_dev_close(&d);
 }
 
-/* Set or clear DisINTx in the device's (virtual) command register. */
-static void intx_disable_bit(int device, bool set)
-{
-	uint16_t cmd = pu_cfg_read(device, PCI_COMMAND, 2);
-
-	if (set)
-		cmd |= PCI_COMMAND_INTX_DISABLE;
-	else
-		cmd &= ~PCI_COMMAND_INTX_DISABLE;
-	pu_cfg_write(device, PCI_COMMAND, 2, cmd);
-}
-
 /*
  * A line still asserted when it is unmasked is signalled again, whichever
  * way the unmask comes: the unmask eventfd (what KVM's resampler signals at
@@ -463,13 +451,13 @@ TEST(pci_intx_edu_resignal)
 	ASSERT_TRUE(!pu_fired(trig, 200));
 
 	/* DisINTx set: an assertion is held back, even the loopback */
-	intx_disable_bit(d.device, true);
+	pu_command_bits(d.device, PCI_COMMAND_INTX_DISABLE, true);
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
 	ASSERT_TRUE(!pu_fired(trig, 200));
 	ASSERT_OK(set_irqs(d.device, DN | T_, 0, 0, 1, NULL, 0));
 	ASSERT_TRUE(!pu_fired(trig, 200));
 	/* DisINTx cleared with the line asserted: signalled */
-	intx_disable_bit(d.device, false);
+	pu_command_bits(d.device, PCI_COMMAND_INTX_DISABLE, false);
 	ASSERT_TRUE(pu_fired(trig, 2000));
 	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
 	ASSERT_EQ(8, write(unmask, &v, 8));

@@ -17,17 +17,6 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
-static void set_mem(int device, bool on)
-{
-	uint16_t cmd = pu_cfg_read(device, PCI_COMMAND, 2);
-
-	if (on)
-		cmd |= PCI_COMMAND_MEMORY;
-	else
-		cmd &= ~PCI_COMMAND_MEMORY;
-	pu_cfg_write(device, PCI_COMMAND, 2, cmd);
-}
-
 /* mmap BAR0 of @device (fails the test if it cannot be mapped). */
 static volatile uint32_t *map_bar0(int device, struct vfio_region_info *ri)
 {
@@ -52,12 +41,12 @@ TEST(pci_mmap_decode_off_sigbus)
 	uint32_t v = 0;
 
 	fx_open(&d, VU_STAGE_DEVICE);
-	set_mem(d.device, true);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, true);
 	bar = map_bar0(d.device, &ri);
 	ASSERT_EQ(0, ps_read32(bar + EDU_REG_ID / 4, &v));
 	ASSERT_EQ(EDU_ID_VALUE, v);
 
-	set_mem(d.device, false);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, false);
 	ASSERT_EQ(-1, ps_read32(bar + EDU_REG_ID / 4, &v));
 	ASSERT_EQ(-1, ps_write32(bar + EDU_REG_LIVENESS / 4, 0x12345678));
 	errno = 0;
@@ -65,7 +54,7 @@ TEST(pci_mmap_decode_off_sigbus)
 	/* Still revoked on a second try: nothing faulted it back in. */
 	ASSERT_EQ(-1, ps_read32(bar + EDU_REG_ID / 4, &v));
 
-	set_mem(d.device, true);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, true);
 	v = 0;
 	ASSERT_EQ(0, ps_read32(bar + EDU_REG_ID / 4, &v));
 	ASSERT_EQ(EDU_ID_VALUE, v);
@@ -86,15 +75,15 @@ TEST(pci_mmap_decode_off_all_mappings)
 	uint32_t v;
 
 	fx_open(&d, VU_STAGE_DEVICE);
-	set_mem(d.device, true);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, true);
 	a = map_bar0(d.device, &ri);
 	b = map_bar0(d.device, &ri);
 	ASSERT_EQ(0, ps_read32(a, &v));
 	ASSERT_EQ(0, ps_read32(b, &v));
-	set_mem(d.device, false);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, false);
 	ASSERT_EQ(-1, ps_read32(a, &v));
 	ASSERT_EQ(-1, ps_read32(b, &v));
-	set_mem(d.device, true);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, true);
 	ASSERT_EQ(0, ps_read32(b, &v));
 	ASSERT_EQ(EDU_ID_VALUE, v);
 	ASSERT_EQ(0, ps_read32(a, &v));
@@ -137,7 +126,7 @@ TEST(pci_mmap_reset_refault)
 	if (!t)
 		SKIP("no bench device with a function reset");
 
-	set_mem(d.device, true);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, true);
 	bar = map_bar0(d.device, &ri);
 	ASSERT_EQ(0, ps_read32(bar, &before));
 	ASSERT_EQ(0, ioctl(d.device, VFIO_DEVICE_RESET));
@@ -164,7 +153,7 @@ TEST(pci_mmap_outlives_fd)
 	uint32_t v = 0;
 
 	fx_open(&d, VU_STAGE_DEVICE);
-	set_mem(d.device, true);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, true);
 	bar = map_bar0(d.device, &ri);
 	vu_dev_close(&d);
 	ASSERT_EQ(0, ps_read32(bar + EDU_REG_ID / 4, &v));
@@ -192,7 +181,7 @@ TEST(pci_mmap_no_remote_access)
 	int mem;
 
 	fx_open(&d, VU_STAGE_DEVICE);
-	set_mem(d.device, true);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, true);
 	bar = map_bar0(d.device, &ri);
 	ASSERT_EQ(0, ps_read32(bar + EDU_REG_ID / 4, &v));
 	ASSERT_EQ(EDU_ID_VALUE, v);

@@ -163,6 +163,13 @@ void pu_cfg_write(int device, unsigned int off, unsigned int len, uint32_t val)
 		FAIL("%s", vu_last_error());
 }
 
+void pu_command_bits(int device, uint16_t bits, bool on)
+{
+	uint16_t cmd = pu_cfg_read(device, PCI_COMMAND, 2);
+
+	pu_cfg_write(device, PCI_COMMAND, 2, on ? cmd | bits : cmd & ~bits);
+}
+
 unsigned int pu_find_cap(int device, uint8_t id)
 {
 	unsigned int pos, n = 0;

@@ -48,6 +48,8 @@ size_t pu_config_dump(int device, uint8_t *buf, size_t len);
 /* Config accessors that fail the test on error. */
 uint32_t pu_cfg_read(int device, unsigned int off, unsigned int len);
 void pu_cfg_write(int device, unsigned int off, unsigned int len, uint32_t val);
+/* Set (@on) or clear @bits in the device's (virtual) command register. */
+void pu_command_bits(int device, uint16_t bits, bool on);
 
 /* Offset of standard capability @id (0 if absent), via the region. */
 unsigned int pu_find_cap(int device, uint8_t id);

@@ -158,11 +158,52 @@ struct pci_dev *nvfio_pci_devset_resettable(struct nvfio_pci_device *vdev,
 }
 
 /*
+ * Reset @vdev's domain through @pdev (from nvfio_pci_devset_resettable()),
+ * the set's lock held.  Every member's memory_lock is held for write around
+ * the reset and the mappings of open members are revoked.  Several
+ * memory_locks at once could deadlock against a user doing the same in
+ * another order: they are tried, and contention gives -EBUSY.  Members in
+ * low power go to D0 first: the reset would take them there behind our back.
+ */
+int nvfio_pci_devset_reset_bus(struct nvfio_pci_device *vdev,
+			       struct pci_dev *pdev)
+{
+	struct list_head *members = &vdev->devset->devices;
+	struct nvfio_pci_device *cur;
+	int ret;
+
+	lockdep_assert_held(&vdev->devset->lock);
+	list_for_each_entry(cur, members, devset_entry) {
+		if (!down_write_trylock(&cur->memory_lock)) {
+			ret = -EBUSY;
+			goto undo;
+		}
+		/* Only an open device has mappings (or, before probe ends, an
+		 * inode). */
+		if (cur->devset_open)
+			nvfio_pci_zap_bars(cur);
+	}
+	list_for_each_entry(cur, members, devset_entry)
+		nvfio_pci_set_power_state(cur, PCI_D0);
+
+	ret = pci_reset_bus(pdev);
+
+	list_for_each_entry_reverse(cur, members, devset_entry)
+		up_write(&cur->memory_lock);
+	return ret;
+
+undo:
+	/* unlock those before @cur, which is the one we failed on */
+	list_for_each_entry_continue_reverse(cur, members, devset_entry)
+		up_write(&cur->memory_lock);
+	return ret;
+}
+
+/*
  * Last close of @vdev (set's lock held, @vdev no longer open): if no member
  * of the set is open and one was left unreset, reset the whole domain.
- * Nobody holds a memory_lock of a closed device, so the trylocks (lockdep
- * would see several locks of one class held at once) only fail if that
- * ever changes; then the reset waits for the next last close.
+ * Nobody holds a memory_lock of a closed device, so contention only means
+ * the reset waits for the next last close.
  */
 void nvfio_pci_devset_try_reset(struct nvfio_pci_device *vdev)
 {
@@ -170,7 +211,7 @@ void nvfio_pci_devset_try_reset(struct nvfio_pci_device *vdev)
 	struct nvfio_pci_device *cur;
 	bool needs_reset = false, slot;
 	struct pci_dev *pdev;
-	int ret = -EBUSY;
+	int ret;
 
 	lockdep_assert_held(&set->lock);
 	list_for_each_entry(cur, &set->devices, devset_entry) {
@@ -184,23 +225,12 @@ void nvfio_pci_devset_try_reset(struct nvfio_pci_device *vdev)
 	if (!pdev)
 		return;
 
-	list_for_each_entry(cur, &set->devices, devset_entry) {
-		if (!down_write_trylock(&cur->memory_lock))
-			goto undo;
-		/* A function in low power is taken to D0 by the reset. */
-		nvfio_pci_set_power_state(cur, PCI_D0);
-	}
-	ret = pci_reset_bus(pdev);
-	if (ret)
+	ret = nvfio_pci_devset_reset_bus(vdev, pdev);
+	if (ret) {
 		pci_dbg(pdev, "%s reset at last close failed: %d\n",
 			slot ? "slot" : "bus", ret);
-	cur = list_last_entry(&set->devices, struct nvfio_pci_device,
-			      devset_entry);
-	up_write(&cur->memory_lock);
-undo:
-	list_for_each_entry_continue_reverse(cur, &set->devices, devset_entry)
-		up_write(&cur->memory_lock);
-	if (!ret)
-		list_for_each_entry(cur, &set->devices, devset_entry)
-			cur->needs_reset = false;
+		return;
+	}
+	list_for_each_entry(cur, &set->devices, devset_entry)
+		cur->needs_reset = false;
 }

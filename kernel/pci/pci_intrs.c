@@ -174,23 +174,13 @@ static void nvfio_pci_intx_mask(struct nvfio_pci_device *vdev)
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
 }
 
-static void nvfio_pci_intx_unmask(struct nvfio_pci_device *vdev)
-{
-	unsigned long flags;
-	bool resignal;
-
-	spin_lock_irqsave(&vdev->irqlock, flags);
-	resignal = nvfio_pci_intx_unmask_locked(vdev);
-	spin_unlock_irqrestore(&vdev->irqlock, flags);
-	if (resignal)
-		nvfio_pci_intx_signal(vdev);
-}
-
 /*
- * Unmask from a context that may not signal the trigger itself (see
- * intx_inject): a line still asserted is signalled from the work.
+ * Unmask INTx; a line still asserted is signalled again: at once from the
+ * ioctl (igate held: the trigger is stable), from intx_inject where the
+ * caller may not signal (the unmask eventfd, see intx_inject).
  */
-static void nvfio_pci_intx_unmask_or_resignal(struct nvfio_pci_device *vdev)
+static void nvfio_pci_intx_unmask(struct nvfio_pci_device *vdev,
+				  bool from_ioctl)
 {
 	unsigned long flags;
 	bool resignal;
@@ -198,7 +188,11 @@ static void nvfio_pci_intx_unmask_or_resignal(struct nvfio_pci_device *vdev)
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	resignal = nvfio_pci_intx_unmask_locked(vdev);
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
-	if (resignal)
+	if (!resignal)
+		return;
+	if (from_ioctl)
+		nvfio_pci_intx_signal(vdev);
+	else
 		schedule_work(&vdev->intx_inject);
 }
 
@@ -235,7 +229,7 @@ static int nvfio_pci_virqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 	if (events & EPOLLIN) {
 		lockdep_assert_held(&v->eventfd_wqh->lock);
 		eventfd_ctx_do_read(v->eventfd, &cnt);
-		nvfio_pci_intx_unmask_or_resignal(v->vdev);
+		nvfio_pci_intx_unmask(v->vdev, false);
 	}
 	return 0;
 }
@@ -305,7 +299,7 @@ static int nvfio_pci_virqfd_enable(struct nvfio_pci_device *vdev, int fd)
 	 * as mainline leaves it.
 	 */
 	if (events & EPOLLIN)
-		nvfio_pci_intx_unmask_or_resignal(vdev);
+		nvfio_pci_intx_unmask(vdev, false);
 	ret = 0;
 out_fdput:
 	fput(file);
@@ -476,7 +470,7 @@ static int nvfio_pci_set_intx_unmask(struct nvfio_pci_device *vdev,
 		return 0;
 	}
 	if ((flags & VFIO_IRQ_SET_DATA_NONE) || *(const u8 *)data)
-		nvfio_pci_intx_unmask(vdev);
+		nvfio_pci_intx_unmask(vdev, true);
 	return 0;
 }
 

@@ -273,11 +273,6 @@ static int nvfio_pci_do_hot_reset(struct nvfio_pci_device *vdev,
 		goto out_unlock;
 	}
 
-	/*
-	 * Keep users off the BARs of every member.  Several memory_locks at
-	 * once could deadlock against a user doing the same in another
-	 * order: try, and give up on contention.
-	 */
 	members = nvfio_pci_devset_members(vdev);
 	list_for_each_entry(cur, members, devset_entry) {
 		if (!nvfio_pci_owned(owned, cur)) {
@@ -285,31 +280,8 @@ static int nvfio_pci_do_hot_reset(struct nvfio_pci_device *vdev,
 			goto out_unlock;
 		}
 	}
-	list_for_each_entry(cur, members, devset_entry) {
-		if (!down_write_trylock(&cur->memory_lock)) {
-			ret = -EBUSY;
-			goto out_undo;
-		}
-		/* Only an open device has mappings (or, before probe ends, an
-		 * inode). */
-		if (cur->devset_open)
-			nvfio_pci_zap_bars(cur);
-	}
+	ret = nvfio_pci_devset_reset_bus(vdev, pdev);
 
-	/* The reset would take devices in low power to D0 behind our back. */
-	list_for_each_entry(cur, members, devset_entry)
-		nvfio_pci_set_power_state(cur, PCI_D0);
-
-	ret = pci_reset_bus(pdev);
-
-	list_for_each_entry_reverse(cur, members, devset_entry)
-		up_write(&cur->memory_lock);
-	goto out_unlock;
-
-out_undo:
-	/* unlock those before @cur, which is the one we failed on */
-	list_for_each_entry_continue_reverse(cur, members, devset_entry)
-		up_write(&cur->memory_lock);
 out_unlock:
 	nvfio_pci_devset_unlock(vdev);
 	return ret;
