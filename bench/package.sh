@@ -31,8 +31,7 @@
 # NVFIO_PACKAGE_T (in-guest tests with the package installed, comma-separated
 # name substrings, default "edu_dma_roundtrip,client_dpdk_devbind,
 # client_dpdk_testpmd_virtio,client_driverctl,client_libvirt": the edu DMA
-# test and the
-# clients, one testpmd); NVFIO_PACKAGE_T_REMOVED (after the
+# test and the clients, one testpmd); NVFIO_PACKAGE_T_REMOVED (after the
 # removal, default "edu_dma_roundtrip"); NVFIO_GUEST_TIMEOUT (per boot,
 # default 300). Files: build/guest/runs/package.XXXXXX.
 set -eu
