@@ -5,6 +5,10 @@
 #   make demo     install what is missing, build, boot a guest, run the edu demo
 #   make check    run the test suite in guests, ours and mainline, on 6.12 and
 #                 6.1 (T=substring, KERNELS=6.1 or KERNELS=6.12 for one kernel)
+#   make check-debug  the suite on the debug kernel (KASAN, lockdep, kmemleak,
+#                 fault injection; built once into build/debug-kernel), both
+#                 modes, plus the fail-nth sweeps
+#   make check-rt the suite on Debian's PREEMPT_RT 6.12, both modes
 #   make bench    benchmarks, ours vs mainline, in one guest boot
 #   make          build modules (for KVER, default the 6.12), tools and tests
 #                 (needs `make setup` once)
@@ -19,6 +23,11 @@
 KVER    ?= $(shell scripts/kver.sh)
 KERNELS ?= $(shell scripts/kver.sh --series)
 KDIR    ?= /lib/modules/$(KVER)/build
+# The debug kernel (make debug-kernel) is built, not installed.
+DEBUG_KERNEL := $(CURDIR)/build/debug-kernel
+ifeq ($(KVER),$(shell cat $(DEBUG_KERNEL)/release 2>/dev/null))
+KDIR    := $(DEBUG_KERNEL)/obj
+endif
 ifeq ($(wildcard $(KDIR)),)
 KDIR    := /usr/src/linux-headers-$(KVER)
 endif
@@ -28,7 +37,8 @@ T       ?=
 export KVER KERNELS T
 
 .PHONY: all modules modules-all kmod-copy tools tests setup demo check bench \
-	sparse clean format install uninstall deb release-modules
+	sparse clean format install uninstall deb release-modules debug-kernel \
+	check-debug check-rt
 
 all: modules tools tests
 
@@ -70,6 +80,24 @@ demo: setup
 check: setup
 	$(MAKE) all modules-all
 	bench/check.sh
+
+# The debug guest kernel, built once from Debian's linux-source-6.12.
+debug-kernel:
+	bench/debug-kernel/build.sh
+
+# Debug kernels are slow under TCG: generous limits per test and per boot.
+check-debug: setup debug-kernel
+	$(MAKE) all
+	$(MAKE) modules KVER=$$(scripts/kver.sh debug)
+	KERNELS=debug NVFIO_PACKAGE=0 NVFIO_TEST_TIMEOUT=$${NVFIO_TEST_TIMEOUT:-600} \
+		NVFIO_GUEST_TIMEOUT=$${NVFIO_GUEST_TIMEOUT:-7200} bench/check.sh
+
+# Debian's PREEMPT_RT 6.12 (installed here, not by make setup).
+check-rt: setup
+	scripts/setup.sh 6.12-rt
+	$(MAKE) all
+	$(MAKE) modules KVER=$$(scripts/kver.sh 6.12-rt)
+	KERNELS=6.12-rt NVFIO_PACKAGE=0 bench/check.sh
 
 bench: setup
 	$(MAKE) all

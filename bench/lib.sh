@@ -14,7 +14,7 @@ GUEST_BUILD=$BUILD/guest
 LOCK=/tmp/nvfio-guest.lock
 
 # Kernel log lines that make a run fail, as one extended regex.
-BAD_KERNEL_LOG='BUG:|WARNING:|Oops|general protection|refcount_t:|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO'
+BAD_KERNEL_LOG='BUG:|WARNING:|Oops|general protection|refcount_t:|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO|KASAN:|UBSAN:|ODEBUG:'
 
 die() { echo "${0##*/}: error: $*" >&2; exit 1; }
 note() { echo "${0##*/}: $*" >&2; }
@@ -23,15 +23,28 @@ note() { echo "${0##*/}: $*" >&2; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# Make the guest kernel the newest installed kernel of series $1 (6.12, 6.1;
-# see scripts/kver.sh) with image and headers, or release $1 itself: sets and
-# exports KVER (run-guest.sh and mkinitramfs.sh read it) and VMLINUZ.
+# Make the guest kernel the newest installed kernel of series $1 (6.12, 6.1,
+# 6.12-rt; see scripts/kver.sh) with image and headers, release $1 itself, or
+# "debug" (the debug kernel in build/debug-kernel): sets and exports KVER
+# (run-guest.sh and mkinitramfs.sh read it), VMLINUZ and MODBASE (the root
+# of the kernel's /lib/modules tree: / for Debian's kernels, the build's
+# modules_install tree for the debug kernel, which the guest's /init mounts
+# at /lib/modules/KVER).
+DEBUG_KERNEL=$BUILD/debug-kernel
 use_kernel() {
-	KVER=$("$REPO/scripts/kver.sh" "$1") ||
+	KVER=$("$REPO/scripts/kver.sh" "$1") || {
+		[ "$1" != debug ] || die "no debug kernel built: run 'make debug-kernel' first"
 		die "no Debian $1 kernel with headers installed: run 'make setup' first"
-	VMLINUZ=/boot/vmlinuz-$KVER
+	}
+	if [ -f "$DEBUG_KERNEL/release" ] && [ "$KVER" = "$(cat "$DEBUG_KERNEL/release")" ]; then
+		VMLINUZ=$DEBUG_KERNEL/obj/arch/x86/boot/bzImage
+		MODBASE=$DEBUG_KERNEL/modules
+	else
+		VMLINUZ=/boot/vmlinuz-$KVER
+		MODBASE=/
+	fi
 	[ -r "$VMLINUZ" ] || die "$VMLINUZ is not readable (missing, or not root?)"
-	export KVER
+	export KVER VMLINUZ MODBASE
 }
 
 # The guest kernel: $KVER, else the newest installed 6.12.

@@ -33,8 +33,8 @@ add_with_deps() {
 	local m d deps
 	for m; do
 		[[ " ${ORDER[*]} " != *" $m "* ]] || continue
-		[ "$(modinfo -k "$KVER" -n "$m" 2>/dev/null)" != "(builtin)" ] || continue
-		deps=$(modinfo -k "$KVER" -F depends "$m") ||
+		[ "$(modinfo -b "$MODBASE" -k "$KVER" -n "$m" 2>/dev/null)" != "(builtin)" ] || continue
+		deps=$(modinfo -b "$MODBASE" -k "$KVER" -F depends "$m") ||
 			die "module $m not found for $KVER"
 		for d in ${deps//,/ }; do add_with_deps "$d"; done
 		ORDER+=("$m")
@@ -43,7 +43,7 @@ add_with_deps() {
 add_with_deps 9p 9pnet_virtio virtio_pci
 
 key=$({
-	echo "$KVER ${ORDER[*]}"
+	echo "$KVER $MODBASE ${ORDER[*]}"
 	sha256sum "$INIT" "$0" "$BUSYBOX"
 } | sha256sum | cut -d' ' -f1)
 if [ -f "$OUT" ] && [ "$(cat "$KEYFILE" 2>/dev/null)" = "$key" ]; then
@@ -61,7 +61,7 @@ chmod 755 "$stage/init"
 
 # busybox insmod cannot read .ko.xz: store the modules decompressed.
 for m in "${ORDER[@]}"; do
-	f=$(modinfo -k "$KVER" -n "$m")
+	f=$(modinfo -b "$MODBASE" -k "$KVER" -n "$m")
 	case $f in
 	*.ko.xz) xz -dc "$f" >"$stage/lib/nvfio/$m.ko" ;;
 	*.ko) cp "$f" "$stage/lib/nvfio/$m.ko" ;;
@@ -69,6 +69,8 @@ for m in "${ORDER[@]}"; do
 	esac
 	echo "$m" >>"$stage/lib/nvfio/modules.order"
 done
+
+: >>"$stage/lib/nvfio/modules.order"
 
 # Several people may build at once: write aside, then rename into place.
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$stage.cpio"

@@ -9,6 +9,9 @@
 # headers): Debian 12's 6.12 LTS and its default 6.1 (the series
 # scripts/kver.sh lists). Idempotent: when everything is there it only checks
 # and exits, without touching apt.
+#
+#   scripts/setup.sh [SERIES...]   also these kernel series (make check-rt
+#                                  passes 6.12-rt: Debian's PREEMPT_RT 6.12)
 set -eu
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +26,7 @@ for p in $PKGS; do
 	installed "$p" || missing="$missing $p"
 done
 # The kernel series that have no installed image with headers yet.
-SERIES=$("$REPO/scripts/kver.sh" --series)
+SERIES="$("$REPO/scripts/kver.sh" --series) $*"
 kvers="" kmissing=""
 for s in $SERIES; do
 	if k=$("$REPO/scripts/kver.sh" "$s"); then
@@ -59,7 +62,11 @@ $SUDO apt-get -q update
 # newest release whose unsigned image and headers both exist.
 kpkgs=""
 for s in $kmissing; do
-	re="${s//./\\.}\\.[0-9]+(-[0-9]+|\\+deb12)-amd64"
+	case $s in
+	*-rt) v=${s%-rt} flavour=rt-amd64 ;;
+	*) v=$s flavour=amd64 ;;
+	esac
+	re="${v//./\\.}\\.[0-9]+(-[0-9]+|\\+deb12)-$flavour"
 	images=$(apt-cache search --names-only "^linux-image-$re-unsigned\$" |
 		sed -n 's/^linux-image-\([^ ]*-amd64\)-unsigned .*/\1/p' | sort -V -r)
 	headers=$(apt-cache search --names-only "^linux-headers-$re\$" |

@@ -37,7 +37,7 @@ TT=${NVFIO_TEST_TIMEOUT:-120}
 FILTER=${T:-}
 RES=$OUT/results.tsv
 LOGS=$OUT/logs
-BAD_KERNEL_LOG='BUG:|WARNING:|Oops|general protection|refcount_t:|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO'
+BAD_KERNEL_LOG='BUG:|WARNING:|Oops|general protection|refcount_t:|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO|KASAN:|UBSAN:|ODEBUG:'
 mkdir -p "$LOGS"
 : >"$RES"
 
@@ -53,11 +53,20 @@ finish() {
 	{
 		echo "== unbind"
 		unbind_all
+		kmemleak_scan "$MODE stack loaded"
 		echo "== unload $MODE"
 		unload_stack
 		echo "== VFIO modules still loaded:"
 		lsmod | grep -E '^(nvfio|vfio)' || echo "(none)"
+		kmemleak_scan "$MODE stack unloaded"
 	} >"$LOGS/teardown.log" 2>&1
+	if [ -w "$KMEMLEAK" ]; then
+		if grep -q 'unreferenced object' "$LOGS/kmemleak.log"; then
+			result fail kmemleak "$(grep -c 'unreferenced object' "$LOGS/kmemleak.log") reports; first: $(grep -m1 -A12 'unreferenced object' "$LOGS/kmemleak.log" | grep -E '\[<' | grep -m1 -vE 'kmemleak|kmalloc|slab|kasan|alloc_pages|__alloc|kvmalloc|kzalloc' | sed 's/^ *//')"
+		else
+			result pass kmemleak
+		fi
+	fi
 	if [ "$STACK" = ours ]; then
 		if loaded vfio || loaded vfio_iommu_type1 || loaded vfio_pci || loaded nvfio_ext_test; then
 			why=$(grep -v '^==' "$LOGS/teardown.log" | tail -n 1)
@@ -80,6 +89,27 @@ setup_failed() {
 # Hangs should show up as "INFO: task ... blocked" well before the host's
 # guest timeout.
 echo 20 >/proc/sys/kernel/hung_task_timeout_secs
+
+# kmemleak, on kernels that have it (the debug kernel): forget what boot
+# leaked, then scan after the tests twice - with the stack loaded (reports
+# name our functions) and after it is unloaded (what our exit paths left
+# behind; the backtraces of unloaded code are bare addresses). Any report is
+# the pseudo-test "kmemleak".
+KMEMLEAK=/sys/kernel/debug/kmemleak
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+if [ -w "$KMEMLEAK" ]; then
+	echo scan >"$KMEMLEAK" && echo clear >"$KMEMLEAK"
+fi
+# $1: label. kmemleak reports only objects older than 5 s.
+kmemleak_scan() {
+	[ -w "$KMEMLEAK" ] || return 0
+	sleep 6
+	echo scan >"$KMEMLEAK"
+	{
+		echo "== kmemleak scan ($1)"
+		cat "$KMEMLEAK"
+	} >>"$LOGS/kmemleak.log"
+}
 
 exec 3>"$LOGS/setup.log"
 echo "== make sure neither stack is loaded" >&3

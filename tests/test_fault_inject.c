@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Fault-injection sweeps (ours, on a kernel with CONFIG_FAULT_INJECTION:
+ * the debug kernel of make check-debug; skipped elsewhere).
+ *
+ * For one operation at a time - an ioctl of each family, an open, an mmap, a
+ * close - the sweep makes the 1st, 2nd, ... Nth fault point the operation
+ * reaches fail (a slab allocation through failslab, a page allocation
+ * through fail_page_alloc), through this thread's
+ * /proc/thread-self/fail-nth, until the operation runs through without
+ * reaching the Nth point. After each injected failure:
+ *   - the operation either failed with an errno or recovered and succeeded
+ *     (then it is undone),
+ *   - nothing is left behind: module reference counts, this process's
+ *     locked memory and the system's pinned pages are what they were,
+ *   - the same operation without injection succeeds (and is undone).
+ * Leaked objects are caught by the kmemleak scan the runner does after all
+ * tests (bench/guest/run-tests.sh), which fails the whole run.
+ */
+#include "type1_util.h"
+
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#define FI_MAX_POINTS 4000
+#define FI_BUF_SIZE (16 * SZ_4K)
+#define FI_IOVA 0x400000ULL
+
+/* A sweep target: prep (not injected) sets up, op is swept, undo reverts a
+ * successful op, cleanup (not injected) undoes prep. Each returns 0 or
+ * -errno. A close op (closes) tears down what prep built: only the state
+ * after cleanup is compared, and the next prep must work. */
+struct fi_op {
+	const char *name;
+	int (*prep)(void *ctx);
+	int (*op)(void *ctx);
+	void (*undo)(void *ctx);
+	void (*cleanup)(void *ctx);
+	bool closes;
+};
+
+/* What must come back to its value after every iteration. */
+struct fi_state {
+	int ref_vfio, ref_type1, ref_pci;
+	long vmlck_kb;
+	long long pinned;
+};
+
+#define FI_OP(n, p, o, u, c)                                                   \
+	{                                                                      \
+		.name = n, .prep = p, .op = o, .undo = u, .cleanup = c         \
+	}
+#define FI_CLOSE_OP(n, p, o, u, c)                                             \
+	{                                                                      \
+		.name = n, .prep = p, .op = o, .undo = u, .cleanup = c,        \
+		.closes = true                                                 \
+	}
+
+static int fi_fd = -1;
+
+static void fi_debugfs_write(const char *path, const char *val)
+{
+	if (vu_write_file(path, val) < 0)
+		FAIL("cannot write %s to %s: %s", val, path, strerror(errno));
+}
+
+/* Open this thread's fail-nth and let the two fault attributes fail the
+ * allocations VFIO makes (GFP_KERNEL ones sleep, so the defaults would
+ * ignore them; order 0 too). Skips where the kernel has no fault injection. */
+static void fi_init(void)
+{
+	REQUIRE_OURS();
+	fi_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (fi_fd < 0)
+		SKIP("no /proc/thread-self/fail-nth: kernel without "
+		     "CONFIG_FAULT_INJECTION (run make check-debug)");
+	if (access("/sys/kernel/debug/failslab", F_OK))
+		SKIP("no /sys/kernel/debug/failslab (FAILSLAB, debugfs)");
+	fi_debugfs_write("/sys/kernel/debug/failslab/ignore-gfp-wait", "N");
+	fi_debugfs_write("/sys/kernel/debug/failslab/verbose", "0");
+	fi_debugfs_write("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait",
+			 "N");
+	fi_debugfs_write("/sys/kernel/debug/fail_page_alloc/min-order", "0");
+	fi_debugfs_write("/sys/kernel/debug/fail_page_alloc/verbose", "0");
+}
+
+static void fi_arm(unsigned int nth)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", nth);
+
+	if (pwrite(fi_fd, buf, len, 0) != len)
+		FAIL("cannot arm fail-nth=%u: %s", nth, strerror(errno));
+}
+
+/* Disarm; returns whether the armed fault was injected (fail-nth read 0). */
+static bool fi_disarm(void)
+{
+	char buf[16] = "";
+	ssize_t n = pread(fi_fd, buf, sizeof(buf) - 1, 0);
+	bool injected;
+
+	if (n <= 0)
+		FAIL("cannot read fail-nth: %s", strerror(errno));
+	injected = atoi(buf) == 0;
+	fi_arm(0);
+	return injected;
+}
+
+static void fi_snapshot(struct fi_state *s)
+{
+	s->ref_vfio = fx_module_refcnt("vfio");
+	s->ref_type1 = fx_module_refcnt("vfio_iommu_type1");
+	s->ref_pci = fx_module_refcnt("vfio_pci");
+	s->vmlck_kb = vu_locked_kb();
+	s->pinned = t1_pinned_pages();
+}
+
+static void fi_check(const struct fi_op *o, unsigned int nth,
+		     const struct fi_state *want)
+{
+	struct fi_state now;
+
+	if (o->closes && want->ref_vfio < 0)
+		return;
+	fi_snapshot(&now);
+	if (memcmp(&now, want, sizeof(now)))
+		FAIL("%s, fault %u: state changed: refcnt vfio %d->%d type1 "
+		     "%d->%d vfio_pci %d->%d, VmLck %ld->%ld kB, pinned "
+		     "%lld->%lld",
+		     o->name, nth, want->ref_vfio, now.ref_vfio,
+		     want->ref_type1, now.ref_type1, want->ref_pci, now.ref_pci,
+		     want->vmlck_kb, now.vmlck_kb, want->pinned, now.pinned);
+}
+
+static void fi_prep(const struct fi_op *o, void *ctx, unsigned int nth)
+{
+	int r = o->prep ? o->prep(ctx) : 0;
+
+	if (r < 0)
+		FAIL("%s, fault %u: setup without injection failed: %s",
+		     o->name, nth, vu_errno_name(-r));
+}
+
+static void fi_cleanup(const struct fi_op *o, void *ctx)
+{
+	if (o->cleanup)
+		o->cleanup(ctx);
+}
+
+/* Sweep one operation; returns the number of fault points it reached. */
+static unsigned int fi_sweep(const struct fi_op *o, void *ctx)
+{
+	struct fi_state base, before;
+	unsigned int nth;
+	bool injected;
+	int r;
+
+	fi_snapshot(&base);
+	for (nth = 1; nth <= FI_MAX_POINTS; nth++) {
+		fi_prep(o, ctx, nth);
+		fi_snapshot(&before);
+		if (o->closes)
+			before.ref_vfio = -1; /* not compared: see fi_op */
+		fi_arm(nth);
+		r = o->op(ctx);
+		injected = fi_disarm();
+		if (!injected) {
+			/* The operation reached fewer than nth points: it
+			 * ran without injection and must have succeeded. */
+			if (r < 0)
+				FAIL("%s without injection failed: %s", o->name,
+				     vu_errno_name(-r));
+			if (o->undo)
+				o->undo(ctx);
+			fi_check(o, nth, &before);
+			fi_cleanup(o, ctx);
+			fi_check(o, nth, &base);
+			printf("%s: %u fault points, each failed cleanly\n",
+			       o->name, nth - 1);
+			return nth - 1;
+		}
+		if (r == 0 && o->undo)
+			o->undo(ctx); /* recovered from the failure */
+		else if (r != -ENOMEM && r != -ENOSPC && r != -EFAULT &&
+			 r != -EAGAIN && r != -EBUSY && r != -EIO && r != 0)
+			printf("%s, fault %u: errno %s\n", o->name, nth,
+			       vu_errno_name(-r));
+		fi_check(o, nth, &before);
+		/* The same call, not injected, goes through. */
+		r = o->op(ctx);
+		if (r < 0)
+			FAIL("%s, fault %u: the call without injection then "
+			     "failed: %s (state left behind)",
+			     o->name, nth, vu_errno_name(-r));
+		if (o->undo)
+			o->undo(ctx);
+		fi_check(o, nth, &before);
+		fi_cleanup(o, ctx);
+		fi_check(o, nth, &base);
+	}
+	FAIL("%s: still reaching fault points after %u", o->name,
+	     FI_MAX_POINTS);
+}
+
+static int neg_errno(long r)
+{
+	return r < 0 ? -errno : 0;
+}
+
+/* ---- the objects the operations work on ---- */
+
+struct fi_ctx {
+	int container, group, device, newfd;
+	void *buf, *map;
+	struct vfio_region_info bar0;
+	int efd[2];
+};
+
+static void fi_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void fi_ctx_init(struct fi_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->container = c->group = c->device = c->newfd = -1;
+	c->efd[0] = vu_eventfd_new();
+	c->efd[1] = vu_eventfd_new();
+	ASSERT_OK(c->efd[0]);
+	ASSERT_OK(c->efd[1]);
+	c->buf = vu_alloc_dma_buffer(FI_BUF_SIZE);
+	ASSERT_TRUE(c->buf);
+	memset(c->buf, 0x5a, FI_BUF_SIZE); /* fault the pages in */
+}
+
+/* Container, group attached, type1v2 set, device fd: the fixture state. */
+static int fi_open_all(void *p)
+{
+	struct fi_ctx *c = p;
+
+	c->container = vu_open_container();
+	c->group = vu_open_group(fx_group_id());
+	if (c->container < 0 || c->group < 0 ||
+	    vu_group_set_container(c->group, c->container) < 0 ||
+	    vu_set_iommu(c->container, VFIO_TYPE1v2_IOMMU) < 0)
+		return -errno;
+	c->device = vu_get_device_fd(c->group, fx_bdf());
+	if (c->device < 0)
+		return -errno;
+	if (vu_region_info(c->device, VFIO_PCI_BAR0_REGION_INDEX, &c->bar0))
+		return -errno;
+	return 0;
+}
+
+static void fi_close_all(void *p)
+{
+	struct fi_ctx *c = p;
+
+	if (c->map && c->map != MAP_FAILED)
+		munmap(c->map, c->bar0.size);
+	c->map = NULL;
+	fi_close(&c->newfd);
+	fi_close(&c->device);
+	fi_close(&c->group);
+	fi_close(&c->container);
+}
+
+static void fi_close_new(void *p)
+{
+	fi_close(&((struct fi_ctx *)p)->newfd);
+}
+
+/* ---- open and close paths ---- */
+
+static int op_open_container(void *p)
+{
+	struct fi_ctx *c = p;
+
+	c->newfd = open("/dev/vfio/vfio", O_RDWR);
+	return neg_errno(c->newfd);
+}
+
+static int op_open_group(void *p)
+{
+	struct fi_ctx *c = p;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", fx_group_id());
+	c->newfd = open(path, O_RDWR);
+	return neg_errno(c->newfd);
+}
+
+static int prep_container_group(void *p)
+{
+	struct fi_ctx *c = p;
+
+	c->container = vu_open_container();
+	c->group = vu_open_group(fx_group_id());
+	return c->container < 0 || c->group < 0 ? -errno : 0;
+}
+
+static int op_set_container(void *p)
+{
+	struct fi_ctx *c = p;
+
+	return neg_errno(vu_group_set_container(c->group, c->container));
+}
+
+static void undo_set_container(void *p)
+{
+	struct fi_ctx *c = p;
+
+	ioctl(c->group, VFIO_GROUP_UNSET_CONTAINER);
+}
+
+static int prep_attached(void *p)
+{
+	struct fi_ctx *c = p;
+	int r = prep_container_group(p);
+
+	if (!r && vu_group_set_container(c->group, c->container) < 0)
+		r = -errno;
+	return r;
+}
+
+static int op_set_iommu(void *p)
+{
+	struct fi_ctx *c = p;
+
+	return neg_errno(vu_set_iommu(c->container, VFIO_TYPE1v2_IOMMU));
+}
+
+/* The backend goes when the last group leaves the container. */
+static void undo_set_iommu(void *p)
+{
+	struct fi_ctx *c = p;
+
+	ioctl(c->group, VFIO_GROUP_UNSET_CONTAINER);
+	vu_group_set_container(c->group, c->container);
+}
+
+static int op_get_device_fd(void *p)
+{
+	struct fi_ctx *c = p;
+
+	c->newfd = vu_get_device_fd(c->group, fx_bdf());
+	return neg_errno(c->newfd);
+}
+
+static int prep_iommu_set(void *p)
+{
+	struct fi_ctx *c = p;
+	int r = prep_attached(p);
+
+	if (!r && vu_set_iommu(c->container, VFIO_TYPE1v2_IOMMU) < 0)
+		r = -errno;
+	return r;
+}
+
+/* Closing the last device fd, then the group, then the container: the
+ * release paths. close() cannot fail, so the sweep's check is that a failed
+ * allocation on the way changes nothing the next open sees. */
+static int prep_all_and_new_device(void *p)
+{
+	struct fi_ctx *c = p;
+	int r = fi_open_all(p);
+
+	if (r)
+		return r;
+	fi_close(&c->device); /* newfd is the only device fd */
+	c->newfd = vu_get_device_fd(c->group, fx_bdf());
+	return neg_errno(c->newfd);
+}
+
+static int op_close_device(void *p)
+{
+	fi_close(&((struct fi_ctx *)p)->newfd);
+	return 0;
+}
+
+static int op_close_group(void *p)
+{
+	struct fi_ctx *c = p;
+
+	fi_close(&c->device);
+	fi_close(&c->group);
+	return 0;
+}
+
+static int op_close_container(void *p)
+{
+	struct fi_ctx *c = p;
+
+	fi_close(&c->device);
+	fi_close(&c->group);
+	fi_close(&c->container);
+	return 0;
+}
+
+/* ---- container and type1 ---- */
+
+static int op_check_extension(void *p)
+{
+	struct fi_ctx *c = p;
+	int r = ioctl(c->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU);
+
+	return r == 1 ? 0 : r < 0 ? -errno : -EINVAL;
+}
+
+static int op_iommu_info(void *p)
+{
+	struct fi_ctx *c = p;
+	char buf[4096];
+	struct vfio_iommu_type1_info *info = (void *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	info->argsz = sizeof(buf);
+	return neg_errno(ioctl(c->container, VFIO_IOMMU_GET_INFO, info));
+}
+
+static int op_map(void *p)
+{
+	struct fi_ctx *c = p;
+
+	return neg_errno(
+		t1_map(c->container, c->buf, FI_IOVA, FI_BUF_SIZE, T1_RW));
+}
+
+static void undo_map(void *p)
+{
+	struct fi_ctx *c = p;
+
+	t1_unmap(c->container, FI_IOVA, FI_BUF_SIZE, 0, NULL);
+}
+
+static int prep_mapped(void *p)
+{
+	int r = fi_open_all(p);
+
+	return r ? r : op_map(p);
+}
+
+/* Unmapping half first splits the mapping in two. */
+static int op_unmap_half(void *p)
+{
+	struct fi_ctx *c = p;
+	uint64_t n = 0;
+	int r = t1_unmap(c->container, FI_IOVA, FI_BUF_SIZE / 2, 0, &n);
+
+	if (r < 0)
+		return -errno;
+	return n == FI_BUF_SIZE / 2 ? 0 : -EINVAL;
+}
+
+static void undo_unmap_half(void *p)
+{
+	struct fi_ctx *c = p;
+
+	t1_map(c->container, c->buf, FI_IOVA, FI_BUF_SIZE / 2, T1_RW);
+}
+
+static int dirty_ioctl(int container, uint32_t flags)
+{
+	struct vfio_iommu_type1_dirty_bitmap db = {
+		.argsz = sizeof(db),
+		.flags = flags,
+	};
+
+	return neg_errno(ioctl(container, VFIO_IOMMU_DIRTY_PAGES, &db));
+}
+
+static int op_dirty_start(void *p)
+{
+	return dirty_ioctl(((struct fi_ctx *)p)->container,
+			   VFIO_IOMMU_DIRTY_PAGES_FLAG_START);
+}
+
+static void undo_dirty_start(void *p)
+{
+	dirty_ioctl(((struct fi_ctx *)p)->container,
+		    VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
+}
+
+static int prep_dirty(void *p)
+{
+	int r = prep_mapped(p);
+
+	return r ? r : op_dirty_start(p);
+}
+
+static int op_dirty_bitmap(void *p)
+{
+	struct fi_ctx *c = p;
+	uint64_t bits[1] = {0};
+	struct {
+		struct vfio_iommu_type1_dirty_bitmap db;
+		struct vfio_iommu_type1_dirty_bitmap_get range;
+	} g = {
+		.db = {.argsz = sizeof(g),
+		       .flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP},
+		.range = {.iova = FI_IOVA,
+			  .size = FI_BUF_SIZE,
+			  .bitmap = {.pgsize = SZ_4K,
+				     .size = sizeof(bits),
+				     .data = (__u64 *)bits}},
+	};
+
+	return neg_errno(ioctl(c->container, VFIO_IOMMU_DIRTY_PAGES, &g));
+}
+
+/* ---- device ---- */
+
+static int op_device_info(void *p)
+{
+	struct fi_ctx *c = p;
+	char buf[1024];
+	struct vfio_device_info *info = (void *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	info->argsz = sizeof(buf);
+	return neg_errno(ioctl(c->device, VFIO_DEVICE_GET_INFO, info));
+}
+
+static int op_region_infos(void *p)
+{
+	struct fi_ctx *c = p;
+	char buf[1024];
+	struct vfio_region_info *ri = (void *)buf;
+
+	for (uint32_t i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
+		memset(buf, 0, sizeof(buf));
+		ri->argsz = sizeof(buf);
+		ri->index = i;
+		if (ioctl(c->device, VFIO_DEVICE_GET_REGION_INFO, ri) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int op_irq_infos(void *p)
+{
+	struct fi_ctx *c = p;
+	struct vfio_irq_info ii;
+
+	for (uint32_t i = 0; i < VFIO_PCI_NUM_IRQS; i++)
+		if (vu_irq_info(c->device, i, &ii) < 0)
+			return -errno;
+	return 0;
+}
+
+static int op_config_rw(void *p)
+{
+	struct fi_ctx *c = p;
+	uint8_t cfg[256];
+	uint16_t cmd;
+
+	if (vu_config_read(c->device, 0, cfg, sizeof(cfg)) < 0)
+		return -errno;
+	memcpy(&cmd, cfg + 4, 2);
+	return neg_errno(vu_config_write(c->device, 4, &cmd, 2));
+}
+
+static int op_bar_rw(void *p)
+{
+	struct fi_ctx *c = p;
+	uint32_t v;
+
+	if (vu_region_read(c->device, &c->bar0, 0, &v, 4) < 0)
+		return -errno;
+	return v == 0x010000ed ? 0 : -EIO;
+}
+
+static int op_mmap_bar(void *p)
+{
+	struct fi_ctx *c = p;
+
+	c->map = mmap(NULL, c->bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      c->device, c->bar0.offset);
+	if (c->map == MAP_FAILED) {
+		c->map = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static void undo_mmap_bar(void *p)
+{
+	struct fi_ctx *c = p;
+
+	munmap(c->map, c->bar0.size);
+	c->map = NULL;
+}
+
+static int set_irq(struct fi_ctx *c, uint32_t index, uint32_t count)
+{
+	return neg_errno(
+		vu_irq_set_eventfds(c->device, index, 0, count, c->efd));
+}
+
+static int op_intx(void *p)
+{
+	return set_irq(p, VFIO_PCI_INTX_IRQ_INDEX, 1);
+}
+
+static void undo_intx(void *p)
+{
+	vu_irq_disable(((struct fi_ctx *)p)->device, VFIO_PCI_INTX_IRQ_INDEX);
+}
+
+static int op_msi(void *p)
+{
+	return set_irq(p, VFIO_PCI_MSI_IRQ_INDEX, 1);
+}
+
+static void undo_msi(void *p)
+{
+	vu_irq_disable(((struct fi_ctx *)p)->device, VFIO_PCI_MSI_IRQ_INDEX);
+}
+
+static int op_req_err(void *p)
+{
+	struct fi_ctx *c = p;
+	int r = set_irq(c, VFIO_PCI_REQ_IRQ_INDEX, 1);
+
+	return r ? r : set_irq(c, VFIO_PCI_ERR_IRQ_INDEX, 1);
+}
+
+static void undo_req_err(void *p)
+{
+	struct fi_ctx *c = p;
+
+	vu_irq_disable(c->device, VFIO_PCI_REQ_IRQ_INDEX);
+	vu_irq_disable(c->device, VFIO_PCI_ERR_IRQ_INDEX);
+}
+
+/* Reset where the device has one (the edu, on QEMU 7.2: PM reset). */
+static int op_reset(void *p)
+{
+	struct fi_ctx *c = p;
+	struct vfio_device_info info = {.argsz = sizeof(info)};
+
+	if (ioctl(c->device, VFIO_DEVICE_GET_INFO, &info) < 0)
+		return -errno;
+	if (!(info.flags & VFIO_DEVICE_FLAGS_RESET))
+		return 0;
+	return neg_errno(ioctl(c->device, VFIO_DEVICE_RESET));
+}
+
+static int op_hot_reset_info(void *p)
+{
+	struct fi_ctx *c = p;
+	char buf[4096];
+	struct vfio_pci_hot_reset_info *hi = (void *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	hi->argsz = sizeof(buf);
+	if (ioctl(c->device, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, hi) == 0)
+		return 0;
+	/* A root-bus device has no bus to reset: not this sweep's concern. */
+	return errno == ENODEV ? 0 : -errno;
+}
+
+static void fi_run(const struct fi_op *ops, size_t n)
+{
+	struct fi_ctx c;
+	unsigned int points = 0;
+
+	fi_init();
+	fi_ctx_init(&c);
+	for (size_t i = 0; i < n; i++)
+		points += fi_sweep(&ops[i], &c);
+	printf("note: %zu operations, %u fault points, every one failed "
+	       "cleanly\n",
+	       n, points);
+}
+
+TEST_OURS_ONLY(faultinj_open_close)
+{
+	static const struct fi_op ops[] = {
+		FI_OP("open /dev/vfio/vfio", NULL, op_open_container,
+		      fi_close_new, NULL),
+		FI_OP("open group", NULL, op_open_group, fi_close_new, NULL),
+		FI_OP("GROUP_SET_CONTAINER", prep_container_group,
+		      op_set_container, undo_set_container, fi_close_all),
+		FI_OP("SET_IOMMU", prep_attached, op_set_iommu, undo_set_iommu,
+		      fi_close_all),
+		FI_OP("GROUP_GET_DEVICE_FD", prep_iommu_set, op_get_device_fd,
+		      fi_close_new, fi_close_all),
+		FI_CLOSE_OP("close device", prep_all_and_new_device,
+			    op_close_device, NULL, fi_close_all),
+		FI_CLOSE_OP("close group", fi_open_all, op_close_group, NULL,
+			    fi_close_all),
+		FI_CLOSE_OP("close container", fi_open_all, op_close_container,
+			    NULL, fi_close_all),
+	};
+
+	fi_run(ops, sizeof(ops) / sizeof(ops[0]));
+}
+
+TEST_OURS_ONLY(faultinj_type1)
+{
+	static const struct fi_op ops[] = {
+		FI_OP("CHECK_EXTENSION", fi_open_all, op_check_extension, NULL,
+		      fi_close_all),
+		FI_OP("IOMMU_GET_INFO", fi_open_all, op_iommu_info, NULL,
+		      fi_close_all),
+		FI_OP("MAP_DMA", fi_open_all, op_map, undo_map, fi_close_all),
+		FI_OP("UNMAP_DMA (split)", prep_mapped, op_unmap_half,
+		      undo_unmap_half, fi_close_all),
+		FI_OP("DIRTY_PAGES start", prep_mapped, op_dirty_start,
+		      undo_dirty_start, fi_close_all),
+		FI_OP("DIRTY_PAGES get bitmap", prep_dirty, op_dirty_bitmap,
+		      NULL, fi_close_all),
+	};
+
+	fi_run(ops, sizeof(ops) / sizeof(ops[0]));
+}
+
+TEST_OURS_ONLY(faultinj_device)
+{
+	static const struct fi_op ops[] = {
+		FI_OP("DEVICE_GET_INFO", fi_open_all, op_device_info, NULL,
+		      fi_close_all),
+		FI_OP("GET_REGION_INFO", fi_open_all, op_region_infos, NULL,
+		      fi_close_all),
+		FI_OP("GET_IRQ_INFO", fi_open_all, op_irq_infos, NULL,
+		      fi_close_all),
+		FI_OP("config read/write", fi_open_all, op_config_rw, NULL,
+		      fi_close_all),
+		FI_OP("BAR0 read", fi_open_all, op_bar_rw, NULL, fi_close_all),
+		FI_OP("mmap BAR0", fi_open_all, op_mmap_bar, undo_mmap_bar,
+		      fi_close_all),
+		FI_OP("SET_IRQS INTx", fi_open_all, op_intx, undo_intx,
+		      fi_close_all),
+		FI_OP("SET_IRQS MSI", fi_open_all, op_msi, undo_msi,
+		      fi_close_all),
+		FI_OP("SET_IRQS REQ+ERR", fi_open_all, op_req_err, undo_req_err,
+		      fi_close_all),
+		FI_OP("DEVICE_RESET", fi_open_all, op_reset, NULL,
+		      fi_close_all),
+		FI_OP("GET_PCI_HOT_RESET_INFO", fi_open_all, op_hot_reset_info,
+		      NULL, fi_close_all),
+	};
+
+	fi_run(ops, sizeof(ops) / sizeof(ops[0]));
+}
