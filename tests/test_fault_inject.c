@@ -413,15 +413,18 @@ static int op_check_extension(void *p)
 	return r == 1 ? 0 : r < 0 ? -errno : -EINVAL;
 }
 
+/* A GET_INFO ioctl with room for every capability chain: each of these
+ * structures starts with argsz. */
+static int info_ioctl(int fd, unsigned long request)
+{
+	uint32_t buf[1024] = {sizeof(buf)};
+
+	return neg_errno(ioctl(fd, request, buf));
+}
+
 static int op_iommu_info(void *p)
 {
-	struct fi_ctx *c = p;
-	char buf[4096];
-	struct vfio_iommu_type1_info *info = (void *)buf;
-
-	memset(buf, 0, sizeof(buf));
-	info->argsz = sizeof(buf);
-	return neg_errno(ioctl(c->container, VFIO_IOMMU_GET_INFO, info));
+	return info_ioctl(((struct fi_ctx *)p)->container, VFIO_IOMMU_GET_INFO);
 }
 
 static int op_map(void *p)
@@ -465,26 +468,16 @@ static void undo_unmap_half(void *p)
 	t1_map(c->container, c->buf, FI_IOVA, FI_BUF_SIZE / 2, T1_RW);
 }
 
-static int dirty_ioctl(int container, uint32_t flags)
-{
-	struct vfio_iommu_type1_dirty_bitmap db = {
-		.argsz = sizeof(db),
-		.flags = flags,
-	};
-
-	return neg_errno(ioctl(container, VFIO_IOMMU_DIRTY_PAGES, &db));
-}
-
 static int op_dirty_start(void *p)
 {
-	return dirty_ioctl(((struct fi_ctx *)p)->container,
-			   VFIO_IOMMU_DIRTY_PAGES_FLAG_START);
+	return neg_errno(t1_dirty_pages(((struct fi_ctx *)p)->container,
+					VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
 }
 
 static void undo_dirty_start(void *p)
 {
-	dirty_ioctl(((struct fi_ctx *)p)->container,
-		    VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
+	t1_dirty_pages(((struct fi_ctx *)p)->container,
+		       VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
 }
 
 static int prep_dirty(void *p)
@@ -498,33 +491,16 @@ static int op_dirty_bitmap(void *p)
 {
 	struct fi_ctx *c = p;
 	uint64_t bits[1] = {0};
-	struct {
-		struct vfio_iommu_type1_dirty_bitmap db;
-		struct vfio_iommu_type1_dirty_bitmap_get range;
-	} g = {
-		.db = {.argsz = sizeof(g),
-		       .flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP},
-		.range = {.iova = FI_IOVA,
-			  .size = FI_BUF_SIZE,
-			  .bitmap = {.pgsize = SZ_4K,
-				     .size = sizeof(bits),
-				     .data = (__u64 *)bits}},
-	};
 
-	return neg_errno(ioctl(c->container, VFIO_IOMMU_DIRTY_PAGES, &g));
+	return neg_errno(t1_dirty_bitmap(c->container, FI_IOVA, FI_BUF_SIZE,
+					 SZ_4K, bits, sizeof(bits)));
 }
 
 /* ---- device ---- */
 
 static int op_device_info(void *p)
 {
-	struct fi_ctx *c = p;
-	char buf[1024];
-	struct vfio_device_info *info = (void *)buf;
-
-	memset(buf, 0, sizeof(buf));
-	info->argsz = sizeof(buf);
-	return neg_errno(ioctl(c->device, VFIO_DEVICE_GET_INFO, info));
+	return info_ioctl(((struct fi_ctx *)p)->device, VFIO_DEVICE_GET_INFO);
 }
 
 static int op_region_infos(void *p)

@@ -23,25 +23,12 @@ static void edu_ready(struct vu_dev *d, struct edu *e)
 				     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
 }
 
-/*
- * RAM at @src_iova -> edu -> RAM at @dst_iova, checking through the
- * user's view of both (@src, @dst).
- */
-static void roundtrip(struct edu *e, uint64_t src_iova, uint8_t *src,
-		      uint64_t dst_iova, uint8_t *dst, unsigned int seed)
-{
-	t1_fill(src, XFER, seed);
-	memset(dst, 0, XFER);
-	ASSERT_OK(edu_dma(e, src_iova, EDU_BUF_ADDR, XFER, false, false));
-	ASSERT_OK(edu_dma(e, EDU_BUF_ADDR, dst_iova, XFER, true, false));
-	ASSERT_MEMEQ(src, dst, XFER);
-}
-
 /* Each range: from its first bytes to its last. */
 static void check_range(struct edu *e, uint64_t iova, uint8_t *va,
 			uint64_t size, unsigned int seed)
 {
-	roundtrip(e, iova, va, iova + size - XFER, va + size - XFER, seed);
+	t1_edu_roundtrip(e, iova, va, iova + size - XFER, va + size - XFER,
+			 XFER, seed);
 }
 
 static char saved_huge[32];
@@ -118,13 +105,14 @@ TEST(type1_dma_every_range)
 	check_range(&e, T1_IOVA, small, SZ_64K, 1);
 	check_range(&e, 0x400000, thp, SZ_2M, 2);
 	/* The same pages through a second IOVA. */
-	roundtrip(&e, TOP_IOVA, small, T1_IOVA + SZ_4K, small + SZ_4K, 3);
+	t1_edu_roundtrip(&e, TOP_IOVA, small, T1_IOVA + SZ_4K, small + SZ_4K,
+			 XFER, 3);
 	if (huge)
 		check_range(&e, 0x800000, huge, SZ_2M, 4);
 	/* Across mappings: from the THP range into the hugetlb one. */
 	if (huge)
-		roundtrip(&e, 0x400000 + SZ_2M / 2, thp + SZ_2M / 2, 0x800000,
-			  huge, 5);
+		t1_edu_roundtrip(&e, 0x400000 + SZ_2M / 2, thp + SZ_2M / 2,
+				 0x800000, huge, XFER, 5);
 
 	ASSERT_EQ(0, t1_unmap(d.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &n));
 	ASSERT_EQ(2 * SZ_64K + SZ_2M + (huge ? SZ_2M : 0), n);
@@ -151,7 +139,8 @@ TEST(type1_dma_unmapped_faults)
 	save = malloc(XFER);
 	ASSERT_OK(vu_dma_map(d.container, buf, T1_IOVA, SZ_64K));
 	/* Load the edu's buffer with a pattern, check it works. */
-	roundtrip(&e, T1_IOVA, buf, T1_IOVA + SZ_4K, buf + SZ_4K, 7);
+	t1_edu_roundtrip(&e, T1_IOVA, buf, T1_IOVA + SZ_4K, buf + SZ_4K, XFER,
+			 7);
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, SZ_64K, NULL));
 
 	/* Device write to the unmapped IOVA. */
@@ -267,14 +256,15 @@ TEST(type1_vaddr_live_update)
 			      VFIO_DMA_UNMAP_FLAG_VADDR, NULL));
 	ASSERT_OK(munmap(old, SZ_64K));
 	/* The device still reaches the pages: seen through the new view. */
-	roundtrip(&e, T1_IOVA, new, T1_IOVA + SZ_64K / 2, new + SZ_64K / 2, 9);
+	t1_edu_roundtrip(&e, T1_IOVA, new, T1_IOVA + SZ_64K / 2,
+			 new + SZ_64K / 2, XFER, 9);
 	ASSERT_EQ(pins + 16, t1_pinned_pages());
 	ASSERT_EQ(base + 64, vu_locked_kb());
 
 	ASSERT_EQ(0, t1_map(d.container, new, T1_IOVA, SZ_64K,
 			    VFIO_DMA_MAP_FLAG_VADDR));
-	roundtrip(&e, T1_IOVA + SZ_4K, new + SZ_4K, T1_IOVA + 2 * SZ_4K,
-		  new + 2 * SZ_4K, 10);
+	t1_edu_roundtrip(&e, T1_IOVA + SZ_4K, new + SZ_4K, T1_IOVA + 2 * SZ_4K,
+			 new + 2 * SZ_4K, XFER, 10);
 	ASSERT_EQ(base + 64, vu_locked_kb());
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, SZ_64K, NULL));
 	ASSERT_EQ(base, vu_locked_kb());
@@ -325,19 +315,21 @@ TEST(type1_groups_share_mappings)
 	d.device = vu_get_device_fd(d.group, fx_bdf());
 	ASSERT_OK(d.device);
 	edu_ready(&d, &e);
-	roundtrip(&e, T1_IOVA, b, T1_IOVA + SZ_4K, b + SZ_4K, 11);
+	t1_edu_roundtrip(&e, T1_IOVA, b, T1_IOVA + SZ_4K, b + SZ_4K, XFER, 11);
 	/* Joining pinned nothing more. */
 	ASSERT_EQ(pins + 16, t1_pinned_pages());
 	ASSERT_EQ(base + 64, vu_locked_kb());
 
 	/* A mapping made now reaches both. */
 	ASSERT_OK(vu_dma_map(c, b, 0x200000, SZ_4K));
-	roundtrip(&e, 0x200000, b, T1_IOVA + 2 * SZ_4K, b + 2 * SZ_4K, 12);
+	t1_edu_roundtrip(&e, 0x200000, b, T1_IOVA + 2 * SZ_4K, b + 2 * SZ_4K,
+			 XFER, 12);
 
 	/* The other group leaves: the edu keeps its mappings. */
 	ASSERT_OK(ioctl(g2, VFIO_GROUP_UNSET_CONTAINER));
 	ASSERT_OK(close(g2));
-	roundtrip(&e, T1_IOVA + SZ_64K / 2, b + SZ_64K / 2, 0x200000, b, 13);
+	t1_edu_roundtrip(&e, T1_IOVA + SZ_64K / 2, b + SZ_64K / 2, 0x200000, b,
+			 XFER, 13);
 	ASSERT_EQ(pins + 17, t1_pinned_pages());
 
 	/* The last group leaves: everything is unpinned and refunded. */

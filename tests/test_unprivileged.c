@@ -282,17 +282,6 @@ static uint32_t bar0_id(int device)
 	return v;
 }
 
-/* RAM at @src_iova -> edu -> RAM at @dst_iova, checked through @src/@dst. */
-static void roundtrip(struct edu *e, uint64_t src_iova, uint8_t *src,
-		      uint64_t dst_iova, uint8_t *dst, unsigned int seed)
-{
-	t1_fill(src, XFER, seed);
-	memset(dst, 0, XFER);
-	ASSERT_OK(edu_dma(e, src_iova, EDU_BUF_ADDR, XFER, false, false));
-	ASSERT_OK(edu_dma(e, EDU_BUF_ADDR, dst_iova, XFER, true, false));
-	ASSERT_MEMEQ(src, dst, XFER);
-}
-
 /* ---- unpriv_nodes ---- */
 
 /* Without the node's permission: EACCES (VFS, before vfio's open runs). */
@@ -606,6 +595,23 @@ static void set_soft(rlim_t soft)
 }
 
 /*
+ * The device's container with type1 set, a buffer of ML_BIG, and the soft
+ * limit at ML_LIMIT above what the process has locked; returns that (kB).
+ */
+static long memlock_setup(struct vu_dev *d, char **b)
+{
+	long base;
+
+	fx_open(d, VU_STAGE_IOMMU);
+	*b = vu_alloc_dma_buffer(ML_BIG);
+	ASSERT_TRUE(*b != NULL);
+	base = vu_locked_kb();
+	ASSERT_OK(base);
+	set_soft(base * 1024 + ML_LIMIT);
+	return base;
+}
+
+/*
  * Without CAP_IPC_LOCK the pinned pages count against the soft limit, as
  * it is at map time (vfio_iommu_type1.c:vfio_pin_pages_remote() -ENOMEM
  * once locked_vm would pass it; vfio_pin_map_dma() then removes the
@@ -621,12 +627,7 @@ static void memlock_child(void *arg)
 	char *b;
 
 	(void)arg;
-	fx_open(&d, VU_STAGE_IOMMU);
-	b = vu_alloc_dma_buffer(ML_BIG);
-	ASSERT_TRUE(b != NULL);
-	base = vu_locked_kb();
-	ASSERT_OK(base);
-	set_soft(base * 1024 + ML_LIMIT);
+	base = memlock_setup(&d, &b);
 	avail = dma_avail(d.container);
 
 	ASSERT_ERRNO(ENOMEM, vu_dma_map(d.container, b, T1_IOVA, ML_BIG));
@@ -668,12 +669,7 @@ static void memlock_root_child(void *arg)
 	char *b;
 
 	(void)arg;
-	fx_open(&d, VU_STAGE_IOMMU);
-	b = vu_alloc_dma_buffer(ML_BIG);
-	ASSERT_TRUE(b != NULL);
-	base = vu_locked_kb();
-	ASSERT_OK(base);
-	set_soft(base * 1024 + ML_LIMIT);
+	base = memlock_setup(&d, &b);
 	ASSERT_OK(vu_dma_map(d.container, b, T1_IOVA, ML_BIG));
 	ASSERT_EQ(base + ML_BIG / 1024, vu_locked_kb());
 	/* Even with the soft limit at 0, and more on top. */
@@ -780,8 +776,8 @@ static void vaddr_user_child(void *arg)
 	/* Valid again: a second update is refused. */
 	ASSERT_ERRNO(EINVAL, t1_map(x->d.container, x->mem, T1_IOVA, SZ_64K,
 				    VFIO_DMA_MAP_FLAG_VADDR));
-	roundtrip(&x->e, T1_IOVA, x->mem, T1_IOVA + SZ_64K / 2,
-		  x->mem + SZ_64K / 2, 0x42);
+	t1_edu_roundtrip(&x->e, T1_IOVA, x->mem, T1_IOVA + SZ_64K / 2,
+			 x->mem + SZ_64K / 2, XFER, 0x42);
 }
 
 TEST(unpriv_vaddr_owner)
@@ -820,8 +816,8 @@ TEST(unpriv_vaddr_owner)
 	ASSERT_EQ(base, vu_locked_kb());
 
 	/* Still pinned and mapped for the device; removed as usual. */
-	roundtrip(&x.e, T1_IOVA + SZ_4K, x.mem + SZ_4K, T1_IOVA + 2 * SZ_4K,
-		  x.mem + 2 * SZ_4K, 0x43);
+	t1_edu_roundtrip(&x.e, T1_IOVA + SZ_4K, x.mem + SZ_4K,
+			 T1_IOVA + 2 * SZ_4K, x.mem + 2 * SZ_4K, XFER, 0x43);
 	ASSERT_OK(vu_dma_unmap(x.d.container, T1_IOVA, SZ_64K, &n));
 	ASSERT_EQ(SZ_64K, n);
 	ASSERT_EQ(base, vu_locked_kb());

@@ -130,3 +130,14 @@ bool t1_kmsg_find(int fd, const char *a, const char *b, int ms)
 		poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, 50);
 	}
 }
+
+void t1_edu_roundtrip(struct edu *e, uint64_t src_iova, uint8_t *src,
+		      uint64_t dst_iova, uint8_t *dst, uint32_t len,
+		      unsigned int seed)
+{
+	t1_fill(src, len, seed);
+	memset(dst, 0, len);
+	ASSERT_OK(edu_dma(e, src_iova, EDU_BUF_ADDR, len, false, false));
+	ASSERT_OK(edu_dma(e, EDU_BUF_ADDR, dst_iova, len, true, false));
+	ASSERT_MEMEQ(src, dst, len);
+}

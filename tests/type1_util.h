@@ -84,6 +84,59 @@ static inline long long t1_pinned_pages(void)
 	return acq - rel;
 }
 
+/* VFIO_IOMMU_DIRTY_PAGES with @flags alone (START, STOP). */
+static inline int t1_dirty_pages(int c, uint32_t flags)
+{
+	struct vfio_iommu_type1_dirty_bitmap db = {
+		.argsz = sizeof(db),
+		.flags = flags,
+	};
+
+	return ioctl(c, VFIO_IOMMU_DIRTY_PAGES, &db);
+}
+
+struct t1_get_bitmap {
+	struct vfio_iommu_type1_dirty_bitmap db;
+	struct vfio_iommu_type1_dirty_bitmap_get range;
+};
+
+/* VFIO_IOMMU_DIRTY_PAGES GET_BITMAP of [@iova, @iova + @size) in @pgsize
+ * pages into @bits (@bits_size bytes). */
+static inline int t1_dirty_bitmap(int c, uint64_t iova, uint64_t size,
+				  uint64_t pgsize, uint64_t *bits,
+				  uint64_t bits_size)
+{
+	struct t1_get_bitmap g = {
+		.db =
+			{
+				.argsz = sizeof(g),
+				.flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP,
+			},
+		.range =
+			{
+				.iova = iova,
+				.size = size,
+				.bitmap =
+					{
+						.pgsize = pgsize,
+						.size = bits_size,
+						.data = (__u64 *)bits,
+					},
+			},
+	};
+
+	return ioctl(c, VFIO_IOMMU_DIRTY_PAGES, &g);
+}
+
+/*
+ * The edu copies @len bytes from RAM at @src_iova into its buffer and back
+ * to RAM at @dst_iova; checked through the process's view of both (@src,
+ * @dst), which the DMA must have used.
+ */
+void t1_edu_roundtrip(struct edu *e, uint64_t src_iova, uint8_t *src,
+		      uint64_t dst_iova, uint8_t *dst, uint32_t len,
+		      unsigned int seed);
+
 /* Drop CAP_IPC_LOCK from the effective set (RLIMIT_MEMLOCK then applies). */
 void t1_drop_ipc_lock(void);
 

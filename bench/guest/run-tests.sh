@@ -37,7 +37,8 @@ TT=${NVFIO_TEST_TIMEOUT:-120}
 FILTER=${T:-}
 RES=$OUT/results.tsv
 LOGS=$OUT/logs
-BAD_KERNEL_LOG='BUG:|WARNING:|Oops|general protection|refcount_t:|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO|KASAN:|UBSAN:|ODEBUG:'
+# The kernel-log lines that fail a test: the bench's one list (bench/lib.sh).
+BAD_KERNEL_LOG=$(cat "$REPO/bench/bad-kernel-log.ere")
 mkdir -p "$LOGS"
 : >"$RES"
 
