@@ -58,6 +58,8 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,newroot,lib/nvfio}
 cp "$BUSYBOX" "$stage/bin/busybox"
 cp "$INIT" "$stage/init"
 chmod 755 "$stage/init"
+# Empty where 9p is built in (the debug kernel): /init then loads nothing.
+: >"$stage/lib/nvfio/modules.order"
 
 # busybox insmod cannot read .ko.xz: store the modules decompressed.
 for m in "${ORDER[@]}"; do
@@ -69,8 +71,6 @@ for m in "${ORDER[@]}"; do
 	esac
 	echo "$m" >>"$stage/lib/nvfio/modules.order"
 done
-
-: >>"$stage/lib/nvfio/modules.order"
 
 # Several people may build at once: write aside, then rename into place.
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$stage.cpio"
