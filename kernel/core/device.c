@@ -8,10 +8,12 @@
  *   - nvfio_register_device() sets @users to 1 (the registration) and puts
  *     the device on its group's list, where GET_DEVICE_FD finds it;
  *   - each device fd holds one @users reference, taken while the device is
- *     still listed (so no fd can be opened once unregistration started);
- *   - nvfio_unregister_device() unlists the device, drops the registration
- *     reference and waits for @released, asking userspace to close its fds
- *     through ops->request every 10 seconds meanwhile;
+ *     listed and @users is not zero;
+ *   - nvfio_unregister_device() unlists the device (on 6.1 only after the
+ *     wait: NVFIO_UNLIST_AFTER_RELEASE, so that new fds can still be
+ *     opened meanwhile, as there), drops the registration reference and
+ *     waits for @released, asking userspace to close its fds through
+ *     ops->request every 10 seconds meanwhile;
  *   - then the group loses one driver count and may disappear.
  * @inode (inode.c) lives from registration to the end of unregistration;
  * every device fd's f_mapping is its i_mapping, so all user mmaps of the
@@ -332,6 +334,16 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 }
 EXPORT_SYMBOL_GPL(nvfio_register_device);
 
+/* Take @vdev off its group's list: GET_DEVICE_FD no longer finds it. */
+static void nvfio_device_unlist(struct nvfio_device *vdev)
+{
+	struct nvfio_group *group = vdev->group;
+
+	mutex_lock(&group->dev_lock);
+	list_del_init(&vdev->group_entry);
+	mutex_unlock(&group->dev_lock);
+}
+
 void nvfio_unregister_device(struct nvfio_device *vdev)
 {
 	struct nvfio_group *group = vdev->group;
@@ -343,10 +355,9 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 	if (WARN_ON(!group))
 		return;
 
-	/* No new device fd from here on. */
-	mutex_lock(&group->dev_lock);
-	list_del_init(&vdev->group_entry);
-	mutex_unlock(&group->dev_lock);
+	/* No new device fd from here on (6.1: see below). */
+	if (!NVFIO_UNLIST_AFTER_RELEASE)
+		nvfio_device_unlist(vdev);
 
 	/*
 	 * Drop the registration's reference and wait for the fds' ones.  A
@@ -375,6 +386,12 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 		}
 	}
 
+	/*
+	 * 6.1: unlisted only now.  @users is zero, so a GET_DEVICE_FD racing
+	 * with this cannot take a reference (refcount_inc_not_zero) any more.
+	 */
+	if (NVFIO_UNLIST_AFTER_RELEASE)
+		nvfio_device_unlist(vdev);
 	WRITE_ONCE(vdev->group, NULL);
 	nvfio_group_put_driver(group);
 	mutex_destroy(&vdev->open_lock);

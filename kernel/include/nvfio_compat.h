@@ -290,6 +290,16 @@ static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
 #define NVFIO_DRIVER_REF_PER_FD (LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
 
 /*
+ * Unregistering a device that still has open fds: 6.1's vfio leaves it on
+ * its group's list while it waits for them, so VFIO_GROUP_GET_DEVICE_FD
+ * still hands out new fds (the device is still open); since the device
+ * cdev work (6.6) it is taken off the list first and the ioctl fails with
+ * -ENODEV.
+ */
+#define NVFIO_UNLIST_AFTER_RELEASE                                             \
+	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0))
+
+/*
  * Capabilities in *_GET_INFO chains: 8-byte aligned since 6.6 (each padded
  * to a multiple of 8); 6.1 packs them at their own sizes.
  */
