@@ -519,9 +519,12 @@ TEST_OURS_ONLY(noiommu_group_per_device)
 	struct nd a, b;
 	int ga, gb, c, da, db;
 
-	/* The edus are found in sysfs order: the root-bus one first. */
-	find_nd(EDU_VENDOR, EDU_DEVICE, 1, a.bdf);
+	/* The edu on the e1000's bus (behind the bridge), not the other. */
 	find_nd(PCI_VENDOR_INTEL, E1000_BRIDGED, 0, b.bdf);
+	find_nd(EDU_VENDOR, EDU_DEVICE, 0, a.bdf);
+	if (strncmp(a.bdf, b.bdf, strlen("0000:00:")))
+		find_nd(EDU_VENDOR, EDU_DEVICE, 1, a.bdf);
+	ASSERT_EQ(0, strncmp(a.bdf, b.bdf, strlen("0000:00:")));
 	mode_set(true);
 	nd_bind(&a);
 	nd_bind(&b);
