@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Run the test suite in guests: for each kernel (6.12, then 6.1), one boot per
-# mode (ours, then mainline), so a crash in one does not hide the others'
-# results; then the package test (bench/package.sh: build, install and remove
+# mode (ours, then mainline, then ours-noiommu), so a crash in one does not
+# hide the others' results; then the package test (bench/package.sh: build, install and remove
 # nvfio-dkms, guest boots on each side, for every kernel). Prints TAP-style
 # lines per test, one summary line per kernel and mode ("KVER MODE: N passed,
 # M failed, K skipped") and a total; exits non-zero if anything failed.
@@ -17,8 +17,13 @@
 #                       only without T or with T=package
 #   KERNELS             kernels to boot, as series or releases (default "6.12 6.1",
 #                       see scripts/kver.sh; make check KERNELS=6.1)
-#   NVFIO_MODES         modes to run (default "ours mainline"; "package" is
-#                       bench/package.sh's)
+#   NVFIO_MODES         modes to run (default "ours mainline ours-noiommu";
+#                       "package" is bench/package.sh's). ours-noiommu is our
+#                       stack in a guest without the vIOMMU (NVFIO_VIOMMU=0,
+#                       bench/run-guest.sh), where no device has an IOMMU
+#                       group: it runs only the no-IOMMU mode's tests
+#                       (noiommu_*, client_*noiommu*), which the other modes
+#                       leave out; it is not booted when T matches none of them
 #   NVFIO_PACKAGE=0     no package test
 #   NVFIO_TESTS         test binary (default build/bin/nvfio-tests); it is
 #                       copied at the start and every boot runs that copy
@@ -33,7 +38,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 t_start=$(now)
-MODES=${NVFIO_MODES:-ours mainline}
+MODES=${NVFIO_MODES:-ours mainline ours-noiommu}
 KERNELS=${KERNELS:-$("$REPO/scripts/kver.sh" --series)}
 GUEST_TIMEOUT=${NVFIO_GUEST_TIMEOUT:-900}
 TESTS=${NVFIO_TESTS:-$REPO/build/bin/nvfio-tests}
@@ -107,9 +112,25 @@ show_new() {
 	done
 }
 
+# Whether T selects any test of the ours-noiommu boot (the no-IOMMU mode's
+# tests: noiommu_*, client_*noiommu*; see bench/guest/run-tests.sh).
+noiommu_tests_match() {
+	local t f fs
+	[ -n "${T:-}" ] || return 0
+	IFS=, read -ra fs <<<"$T"
+	while IFS= read -r t; do
+		[[ $t == noiommu_* || $t == client_*noiommu* ]] || continue
+		for f in "${fs[@]}"; do
+			[ -n "$f" ] && [[ $t == *"$f"* ]] && return 0
+		done
+	done < <("$SNAP/${TESTS##*/}" --list; for f in "$REPO"/tests/clients/client_*.sh; do basename "$f" .sh; done)
+	return 1
+}
+
 run_mode() {
-	local tests=$TESTS rc=0 current bad klog ready secs
+	local tests=$TESTS rc=0 current bad klog ready secs viommu=1
 	mode=$1 m_pass=0 m_fail=0 m_skip=0 shown=0
+	[ "$mode" != ours-noiommu ] || viommu=0
 	out=$(mktemp -d "$RUNS/$KVER-$mode.XXXXXX")
 	# Every boot runs the snapshot taken at the start, in its own share:
 	# a rebuild during the check cannot change the binary under a run.
@@ -119,7 +140,7 @@ run_mode() {
 	write_cmd "$out" "$mode" "$tests"
 
 	echo "# $KVER $mode: booting a guest (files in ${out#"$REPO"/})"
-	"$REPO/bench/run-guest.sh" "$out" "$GUEST_TIMEOUT" &
+	NVFIO_VIOMMU=$viommu "$REPO/bench/run-guest.sh" "$out" "$GUEST_TIMEOUT" &
 	local pid=$!
 	# The background run-guest.sh ignores Ctrl-C (a non-interactive shell's
 	# async job): on an interrupt, stop it (and so the guest) explicitly.
@@ -211,7 +232,7 @@ artifacts_compare() {
 }
 
 for m in $MODES; do
-	case $m in ours | mainline | package) ;; *) die "unknown mode '$m' in NVFIO_MODES" ;; esac
+	case $m in ours | mainline | ours-noiommu | package) ;; *) die "unknown mode '$m' in NVFIO_MODES" ;; esac
 done
 # Every kernel's modules must be there before the first boot.
 for k in $KERNELS; do
@@ -226,6 +247,8 @@ for k in $KERNELS; do
 	use_kernel "$k"
 	mode_out=()
 	for m in $MODES; do
+		# No boot for a T that selects none of its tests.
+		[ "$m" != ours-noiommu ] || noiommu_tests_match || continue
 		run_mode "$m"
 		summary+=("$KVER $mode: $m_pass passed, $m_fail failed, $m_skip skipped")
 	done

@@ -15,7 +15,10 @@
 # after TIMEOUT_SECONDS (default $NVFIO_GUEST_TIMEOUT or 600), else QEMU's.
 #
 # Environment: NVFIO_ACCEL=kvm to use KVM instead of TCG (nested KVM hangs the
-# guest on these machines, hence the TCG default); NVFIO_QEMU_EXTRA for more
+# guest on these machines, hence the TCG default); NVFIO_VIOMMU=0 for a guest
+# without the vIOMMU (no intel-iommu device, no intel_iommu=on, the virtio-net
+# without iommu_platform: no PCI device has an IOMMU group, as on most cloud
+# VMs; the no-IOMMU mode's boot, bench/check.sh); NVFIO_QEMU_EXTRA for more
 # QEMU arguments; NVFIO_PRINT_CMD=1 to print the QEMU command line;
 # NVFIO_GUEST_LOCK_HELD=1 when the caller holds the guest lock already.
 set -eu
@@ -62,15 +65,27 @@ for x in s:
 print(*(x.getsockname()[1] for x in s))') || die "cannot find two free UDP ports"
 loop() { echo "socket,id=$1,udp=127.0.0.1:$2,localaddr=127.0.0.1:$2"; }
 
+# The vIOMMU, and what goes with it: the kernel's switch (Debian's 6.12 does
+# not turn the Intel IOMMU on by default) and a virtio-net that translates its
+# DMA through it. NVFIO_VIOMMU=0 leaves all three out.
+case ${NVFIO_VIOMMU:-1} in
+1)
+	viommu=(-device intel-iommu,intremap=on)
+	iommu_cmdline=" intel_iommu=on"
+	virtio_dma=",iommu_platform=on"
+	;;
+0) viommu=() iommu_cmdline="" virtio_dma="" ;;
+*) die "NVFIO_VIOMMU must be 1 or 0, not '$NVFIO_VIOMMU'" ;;
+esac
+
 qemu=(
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-machine q35,kernel-irqchip=split "${accel[@]}" -m 4G -smp 2
 	# The vIOMMU must come before the devices it translates for.
-	-device intel-iommu,intremap=on
+	"${viommu[@]}"
 	-kernel "$VMLINUZ" -initrd "$initrd"
-	# Debian's 6.12 does not turn the Intel IOMMU on by default. panic=-1
-	# with -no-reboot turns a guest panic into a QEMU exit.
-	-append "console=ttyS0 intel_iommu=on panic=-1"
+	# panic=-1 with -no-reboot turns a guest panic into a QEMU exit.
+	-append "console=ttyS0$iommu_cmdline panic=-1"
 	-serial "file:$out/console.log"
 	# The host root, read-only, and the writable per-boot share.
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
@@ -87,7 +102,7 @@ qemu=(
 	-blockdev driver=null-co,node-name=nvm0,size=1073741824
 	-device nvme,drive=nvm0,serial=nvfio0
 	-netdev "$(loop net1 "$port1")"
-	-device virtio-net-pci,netdev=net1,disable-legacy=on,iommu_platform=on,romfile=
+	-device "virtio-net-pci,netdev=net1,disable-legacy=on$virtio_dma,romfile="
 	# One IOMMU group with two devices: a conventional PCI bus behind a
 	# PCIe-to-PCI bridge (its devices share the bridge's requester ID).
 	-device pcie-pci-bridge,id=pcibr0

@@ -4,7 +4,10 @@
 # edu, unbind everything from vfio-pci.
 #
 # Expects NVFIO_REPO (the repo, same path as on the host), NVFIO_MODE
-# (ours|mainline|package) and NVFIO_OUT (the writable share).
+# (ours|mainline|ours-noiommu|package) and NVFIO_OUT (the writable share).
+#
+# Mode "ours-noiommu" is our stack in a guest booted without the vIOMMU
+# (bench/check.sh), for the tests of the no-IOMMU mode.
 #
 # Mode "package" is the stack as a user gets it: a plain `modprobe vfio-pci`,
 # resolved by the host's /lib/modules (bench/package.sh). It must load the
@@ -18,6 +21,7 @@ MODE=${NVFIO_MODE:?}
 # The stack the mode loads: ours or mainline.
 case $MODE in
 package) STACK=${NVFIO_PACKAGE_EXPECT:-ours} ;;
+ours-noiommu) STACK=ours ;;
 *) STACK=$MODE ;;
 esac
 EDU_ID="0x1234 0x11e8"
@@ -122,7 +126,7 @@ unload_all() {
 # Load the mode's stack. Prints why on failure.
 load_stack() {
 	case $MODE in
-	ours)
+	ours | ours-noiommu)
 		load_ours || return 1
 		;;
 	mainline)
@@ -133,7 +137,7 @@ load_stack() {
 		load_package || return 1
 		;;
 	*)
-		echo "unknown NVFIO_MODE '$MODE' (ours, mainline or package)"
+		echo "unknown NVFIO_MODE '$MODE' (ours, mainline, ours-noiommu or package)"
 		return 1
 		;;
 	esac
@@ -183,7 +187,7 @@ load_package() {
 unload_stack() {
 	local m rc=0
 	case $MODE in
-	ours)
+	ours | ours-noiommu)
 		bounded 60 rmmod $OUR_MODS || rc=1
 		for m in $OUR_MODS; do
 			loaded "$m" && { echo "module $m still loaded:"; lsmod | grep -E "^$m " ; rc=1; }

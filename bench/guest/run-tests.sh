@@ -9,7 +9,10 @@
 # binds the root-bus edu to "vfio-pci", runs each test of `nvfio-tests
 # --list` and each client test (tests/clients/client_*.sh) whose name
 # contains $T (or one of several substrings separated by commas:
-# T=edu_,client_) under a time limit,
+# T=edu_,client_) under a time limit (in mode ours-noiommu, a guest without
+# the vIOMMU where no device has an IOMMU group, it binds nothing and runs
+# only the no-IOMMU mode's tests, named noiommu_* and client_*noiommu*,
+# which the other modes leave out),
 # then unbinds, unloads and writes to $NVFIO_OUT:
 #   results.tsv   one line per result: pass|fail|skip <TAB> name <TAB> reason
 #                 (for a pass: the test's last "note: " line, if any)
@@ -128,12 +131,17 @@ if [ "$MODE" = package ]; then
 	sed -n '/^== load/,$p' "$LOGS/setup.log" >"$LOGS/modprobe-vfio-pci.log"
 	result pass modprobe-vfio-pci
 fi
-echo "== find and bind the edu" >&3
-EDU=$(find_edu 2>&3) || setup_failed "$(tail -n 1 "$LOGS/setup.log")" yes
-bind_vfio "$EDU" >&3 2>&1 || setup_failed "binding $EDU to vfio-pci failed: $(tail -n 1 "$LOGS/setup.log")" yes
-say "edu $EDU bound to vfio-pci"
+# No device has an IOMMU group without the vIOMMU: the no-IOMMU tests bind
+# the devices they use themselves, with the mode on.
+if [ "$MODE" != ours-noiommu ]; then
+	echo "== find and bind the edu" >&3
+	EDU=$(find_edu 2>&3) || setup_failed "$(tail -n 1 "$LOGS/setup.log")" yes
+	bind_vfio "$EDU" >&3 2>&1 || setup_failed "binding $EDU to vfio-pci failed: $(tail -n 1 "$LOGS/setup.log")" yes
+	say "edu $EDU bound to vfio-pci"
+	export NVFIO_EDU=$EDU
+fi
 # The tests know two stacks: package mode runs them as its STACK.
-export NVFIO_MODE=$STACK NVFIO_EDU=$EDU
+export NVFIO_MODE=$STACK
 
 [ -x "$TESTS" ] || setup_failed "$TESTS does not exist: build it first (make tests)" yes
 echo "== $TESTS --list" >&3
@@ -224,9 +232,17 @@ coexistence() {
 	echo "$kmsg" >>"$log"
 }
 
-# Does test name $1 match the filter: one of its comma-separated substrings?
+# Does test name $1 belong to this mode's boot, and match the filter (one of
+# its comma-separated substrings)? The no-IOMMU mode's tests need a guest
+# without the vIOMMU and run only in mode ours-noiommu, alone.
 matches() {
-	local f fs
+	local f fs noiommu=no
+	[[ $1 == noiommu_* || $1 == client_*noiommu* ]] && noiommu=yes
+	if [ "$MODE" = ours-noiommu ]; then
+		[ $noiommu = yes ] || return 1
+	else
+		[ $noiommu = no ] || return 1
+	fi
 	[ -n "$FILTER" ] || return 0
 	IFS=, read -ra fs <<<"$FILTER"
 	for f in "${fs[@]}"; do
@@ -236,7 +252,7 @@ matches() {
 }
 
 n=0
-if [ "$MODE" != package ] && matches coexistence; then
+if { [ "$MODE" = ours ] || [ "$MODE" = mainline ]; } && matches coexistence; then
 	coexistence
 	n=$((n + 1))
 fi

@@ -16,7 +16,14 @@
  * the backend's data cannot be released under a running ioctl while
  * several ioctls may still run in parallel.  nvfio_backends.lock protects
  * the registry list; it nests inside container->lock.
+ *
+ * No-IOMMU groups (noiommu.c) and groups with a real IOMMU never share a
+ * container, and a container of no-IOMMU groups uses only the no-IOMMU
+ * backend (which the others never use): @noiommu says which kind the
+ * container holds.  No-IOMMU groups need CAP_SYS_RAWIO to attach and claim
+ * no DMA ownership (there is no IOMMU to take it from the kernel).
  */
+#include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/miscdevice.h>
 #include <linux/pci.h>
@@ -108,6 +115,17 @@ bool nvfio_container_has_iommu(struct nvfio_container *c)
 }
 
 /*
+ * Whether @c may use backend @ops: the no-IOMMU backend serves exactly the
+ * containers of no-IOMMU groups.  Only meaningful while @c has groups;
+ * container->lock held.
+ */
+static bool nvfio_backend_allowed(struct nvfio_container *c,
+				  const struct nvfio_iommu_ops *ops)
+{
+	return c->noiommu == (ops == &nvfio_noiommu_ops);
+}
+
+/*
  * Attach every group of @c to a newly opened backend; on failure detach
  * the ones already attached.  container->lock held for write.
  */
@@ -148,6 +166,8 @@ static long nvfio_ioctl_set_iommu(struct nvfio_container *c, unsigned long arg)
 		const struct nvfio_iommu_ops *ops = b->ops;
 		void *data;
 
+		if (!nvfio_backend_allowed(c, ops))
+			continue;
 		if (!try_module_get(ops->owner))
 			continue;
 		/* SET_IOMMU's argument is an extension the backend claims. */
@@ -189,9 +209,15 @@ long nvfio_container_check_extension(struct nvfio_container *c,
 		return ret;
 	}
 
-	/* No backend chosen yet: the first one that claims it answers. */
+	/*
+	 * No backend chosen yet: the first one that claims it answers, among
+	 * those the groups attached so far could use.
+	 */
 	mutex_lock(&nvfio_backends.lock);
 	list_for_each_entry(b, &nvfio_backends.list, entry) {
+		if (!list_empty(&c->groups) &&
+		    !nvfio_backend_allowed(c, b->ops))
+			continue;
 		if (!try_module_get(b->ops->owner))
 			continue;
 		ret = b->ops->ioctl(NULL, VFIO_CHECK_EXTENSION, arg);
@@ -357,31 +383,45 @@ void nvfio_report_not_viable(struct nvfio_group *group)
  * Claims DMA ownership of the IOMMU group, which fails while any device of
  * it is bound to a kernel driver that does DMA (the viability rule), and
  * keeps such drivers from binding until the group leaves the container.
+ * A no-IOMMU group needs CAP_SYS_RAWIO instead, and may only join a
+ * container of its own kind (-EPERM otherwise, as on mainline).
  */
 int nvfio_container_attach_group(struct nvfio_container *c,
 				 struct nvfio_group *group)
 {
-	int ret;
+	int ret = 0;
 
 	lockdep_assert_held(&group->lock);
 
+	if (group->noiommu && !capable(CAP_SYS_RAWIO))
+		return -EPERM;
+
 	down_write(&c->lock);
-	ret = iommu_group_claim_dma_owner(group->iommu_group, group);
-	if (ret) {
-		nvfio_report_not_viable(group);
+	if (!list_empty(&c->groups) && c->noiommu != group->noiommu) {
+		ret = -EPERM;
 		goto out;
+	}
+	if (!group->noiommu) {
+		ret = iommu_group_claim_dma_owner(group->iommu_group, group);
+		if (ret) {
+			nvfio_report_not_viable(group);
+			goto out;
+		}
 	}
 
 	if (c->iommu) {
 		ret = c->iommu->attach_group(c->iommu_data, group->iommu_group);
 		if (ret) {
-			iommu_group_release_dma_owner(group->iommu_group);
+			if (!group->noiommu)
+				iommu_group_release_dma_owner(
+					group->iommu_group);
 			goto out;
 		}
 	}
 
 	kref_get(&c->ref);
 	list_add_tail(&group->container_entry, &c->groups);
+	c->noiommu = group->noiommu;
 	group->container = c;
 	group->container_users = 1;
 out:
@@ -404,7 +444,8 @@ void nvfio_container_detach_group(struct nvfio_group *group)
 	down_write(&c->lock);
 	if (c->iommu)
 		c->iommu->detach_group(c->iommu_data, group->iommu_group);
-	iommu_group_release_dma_owner(group->iommu_group);
+	if (!group->noiommu)
+		iommu_group_release_dma_owner(group->iommu_group);
 	list_del(&group->container_entry);
 	group->container = NULL;
 	group->container_users = 0;
@@ -429,19 +470,26 @@ static struct miscdevice nvfio_container_misc = {
 	.fops = &nvfio_container_fops,
 };
 
+/* The no-IOMMU backend is registered before any container can exist. */
 int nvfio_container_init(void)
 {
-	int ret = misc_register(&nvfio_container_misc);
+	int ret = nvfio_noiommu_init();
 
+	if (ret)
+		return ret;
+	ret = misc_register(&nvfio_container_misc);
 	if (ret == -EBUSY)
 		pr_err("nvfio: /dev/vfio/vfio (misc minor %d) is taken: mainline's vfio module is probably loaded; unload it first (modprobe -r vfio-pci vfio_iommu_type1 vfio)\n",
 		       VFIO_MINOR);
 	else if (ret)
 		pr_err("nvfio: cannot register /dev/vfio/vfio: %d\n", ret);
+	if (ret)
+		nvfio_noiommu_exit();
 	return ret;
 }
 
 void nvfio_container_exit(void)
 {
 	misc_deregister(&nvfio_container_misc);
+	nvfio_noiommu_exit();
 }

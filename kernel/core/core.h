@@ -66,6 +66,9 @@ extern struct nvfio_groups nvfio_groups;
  * @groups:     attached groups (nvfio_group.container_entry); @lock
  * @iommu:      the backend once VFIO_SET_IOMMU succeeded, else NULL; @lock
  * @iommu_data: the backend's private data; @lock
+ * @noiommu:    the attached groups are no-IOMMU groups (noiommu.c), which
+ *              mix with no others and use only the no-IOMMU backend;
+ *              meaningful while @groups is not empty; @lock
  */
 struct nvfio_container {
 	struct kref ref;
@@ -73,6 +76,7 @@ struct nvfio_container {
 	struct list_head groups;
 	const struct nvfio_iommu_ops *iommu;
 	void *iommu_data;
+	bool noiommu;
 };
 
 /**
@@ -80,6 +84,10 @@ struct nvfio_container {
  * @dev, @cdev:     /dev/vfio/<id>; @dev's refcount is the group's lifetime
  * @core_entry:     in nvfio_groups.list; nvfio_groups.lock
  * @drivers:        registered devices; dropping to zero removes the chardev
+ * @id:             the IOMMU group's number (kept when @iommu_group goes)
+ * @noiommu:        set at creation, never changes: @iommu_group was made up
+ *                  for one device that has no IOMMU (noiommu.c) and the
+ *                  chardev is /dev/vfio/noiommu-<id>
  * @lock:           protects every field below it up to @dev_lock
  * @iommu_group:    the kernel's IOMMU group (reference held); NULL once the
  *                  last device has left, which makes every ioctl -ENODEV
@@ -96,6 +104,8 @@ struct nvfio_group {
 	struct cdev cdev;
 	struct list_head core_entry;
 	refcount_t drivers;
+	int id;
+	bool noiommu;
 
 	struct mutex lock;
 	struct iommu_group *iommu_group;
@@ -127,8 +137,16 @@ void nvfio_report_not_viable(struct nvfio_group *group);
 int nvfio_group_init(void);
 void nvfio_group_exit(void);
 struct nvfio_group *nvfio_group_get_or_create(struct device *dev);
-void nvfio_group_put_driver(struct nvfio_group *group);
+void nvfio_group_put_driver(struct nvfio_group *group, struct device *dev);
 struct nvfio_group *nvfio_group_from_file(struct file *file);
+
+/* noiommu.c */
+extern const struct nvfio_iommu_ops nvfio_noiommu_ops;
+bool nvfio_noiommu_enabled(void);
+struct iommu_group *nvfio_noiommu_iommu_group(struct device *dev);
+void nvfio_noiommu_remove_device(struct device *dev);
+int nvfio_noiommu_init(void);
+void nvfio_noiommu_exit(void);
 
 /* inode.c */
 struct inode *nvfio_inode_alloc(void);

@@ -19,6 +19,10 @@
  * every device fd's f_mapping is its i_mapping, so all user mmaps of the
  * device share one address_space the bus driver can zap.
  *
+ * A no-IOMMU device (noiommu.c) can only be opened with CAP_SYS_RAWIO
+ * (checked at its first open; on 6.1 at every open) and each of its fds is
+ * logged.
+ *
  * Locking: group->dev_lock protects the group's device list and the
  * @users 0->1 step (refcount_inc_not_zero under it).  @open_lock protects
  * @open_count and serializes ops->open_device/close_device; it nests inside
@@ -26,6 +30,7 @@
  * drop the group's container user.
  */
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -63,6 +68,22 @@ static struct nvfio_device *nvfio_device_find(struct nvfio_group *group,
 }
 
 /*
+ * May the caller use @vdev through its group's container?  The backend must
+ * be set, and a no-IOMMU device (which can DMA anywhere) needs
+ * CAP_SYS_RAWIO.  group->lock held.
+ */
+static int nvfio_device_may_use(struct nvfio_device *vdev)
+{
+	struct nvfio_group *group = vdev->group;
+
+	if (!nvfio_container_has_iommu(group->container))
+		return -EINVAL;
+	if (group->noiommu && !capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	return 0;
+}
+
+/*
  * First open of a device: group->lock and vdev->open_lock held.  The device
  * becomes a user of the group's container: it needs the backend to be set
  * and pins the group file so the container cannot be detached under it.
@@ -72,8 +93,9 @@ static int nvfio_device_first_open(struct nvfio_device *vdev)
 	struct nvfio_group *group = vdev->group;
 	int ret;
 
-	if (!nvfio_container_has_iommu(group->container))
-		return -EINVAL;
+	ret = nvfio_device_may_use(vdev);
+	if (ret)
+		return ret;
 	if (!try_module_get(vdev->dev->driver->owner))
 		return -ENODEV;
 
@@ -123,11 +145,17 @@ static int nvfio_device_open(struct nvfio_device *vdev)
 		goto out;
 	}
 	mutex_lock(&vdev->open_lock);
-	if (!vdev->open_count)
+	if (!vdev->open_count) {
 		ret = nvfio_device_first_open(vdev);
-	else if (NVFIO_DRIVER_REF_PER_FD &&
-		 !try_module_get(vdev->dev->driver->owner))
-		ret = -ENODEV; /* 6.1: a reference per fd (nvfio_compat.h) */
+	} else {
+		/* 6.1 checks at every open, later kernels at the first. */
+		if (NVFIO_NOIOMMU_RAWIO_EVERY_OPEN)
+			ret = nvfio_device_may_use(vdev);
+		/* 6.1: a module reference per fd (nvfio_compat.h) */
+		if (!ret && NVFIO_DRIVER_REF_PER_FD &&
+		    !try_module_get(vdev->dev->driver->owner))
+			ret = -ENODEV;
+	}
 	if (!ret)
 		vdev->open_count++;
 	mutex_unlock(&vdev->open_lock);
@@ -272,6 +300,11 @@ int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
 	/* mmaps land in the device's own mapping (inode.c), before any mmap */
 	file->f_mapping = vdev->inode->i_mapping;
+	/* Every fd of a device that can DMA anywhere goes into the log. */
+	if (group->noiommu)
+		dev_warn(vdev->dev,
+			 "vfio-noiommu device opened by user (%s:%d)\n",
+			 current->comm, task_pid_nr(current));
 	fd_install(fd, file);
 	return fd;
 
@@ -313,13 +346,15 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 	/*
 	 * Type1 always maps with IOMMU_CACHE, since userspace has no way to
 	 * restore coherency itself: a device behind an IOMMU that cannot
-	 * enforce it is refused, as on mainline.
+	 * enforce it is refused, as on mainline.  A no-IOMMU device has no
+	 * IOMMU to ask and no mappings.
 	 */
-	if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY)) {
+	if (!group->noiommu &&
+	    !device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY)) {
 		dev_warn(
 			dev,
 			"nvfio: its IOMMU cannot enforce cache-coherent DMA; refusing the device\n");
-		nvfio_group_put_driver(group);
+		nvfio_group_put_driver(group, dev);
 		put_device(dev);
 		nvfio_inode_free(inode);
 		vdev->inode = NULL;
@@ -393,7 +428,7 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 	if (NVFIO_UNLIST_AFTER_RELEASE)
 		nvfio_device_unlist(vdev);
 	WRITE_ONCE(vdev->group, NULL);
-	nvfio_group_put_driver(group);
+	nvfio_group_put_driver(group, vdev->dev);
 	mutex_destroy(&vdev->open_lock);
 	/* No fd is left, so no VMA either: the mapping is empty. */
 	nvfio_inode_free(vdev->inode);

@@ -56,9 +56,7 @@ EXPORT_SYMBOL_GPL(nvfio_group_put_external_user);
 
 int nvfio_external_user_iommu_id(struct nvfio_group *group)
 {
-	/* The id is the group's name; it outlives the IOMMU group pointer. */
-	int id, ret = kstrtoint(dev_name(&group->dev), 10, &id);
-
-	return ret ? ret : id;
+	/* Kept in the group: it outlives the IOMMU group pointer. */
+	return group->id;
 }
 EXPORT_SYMBOL_GPL(nvfio_external_user_iommu_id);

@@ -9,9 +9,14 @@
  * drops its IOMMU group; an fd that is still open keeps the memory (through
  * the cdev's reference on group->dev) and gets -ENODEV from then on.
  *
+ * In no-IOMMU mode a device without an IOMMU group gets a group of its own
+ * around a made-up IOMMU group (noiommu.c), /dev/vfio/noiommu-<id>; opening
+ * it needs CAP_SYS_RAWIO.
+ *
  * Locking: see core.h.  group->lock serializes the group ioctls, opening
  * and releasing the group file and the device fds' first open/last close.
  */
+#include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -135,6 +140,8 @@ static int nvfio_group_open(struct inode *inode, struct file *file)
 	mutex_lock(&group->lock);
 	if (!group->iommu_group)
 		ret = -ENODEV; /* raced with the last device leaving */
+	else if (group->noiommu && !capable(CAP_SYS_RAWIO))
+		ret = -EPERM; /* no IOMMU: the device can DMA anywhere */
 	else if (group->opened_file)
 		ret = -EBUSY; /* one user of a group at a time */
 	else
@@ -205,8 +212,12 @@ static void nvfio_group_free(struct device *dev)
 	kfree(group);
 }
 
-/* nvfio_groups.lock held; takes over the caller's @iommu_group reference. */
-static struct nvfio_group *nvfio_group_create(struct iommu_group *iommu_group)
+/*
+ * nvfio_groups.lock held; takes over the caller's @iommu_group reference.
+ * @noiommu: @iommu_group was made up by noiommu.c.
+ */
+static struct nvfio_group *nvfio_group_create(struct iommu_group *iommu_group,
+					      bool noiommu)
 {
 	struct nvfio_group *group;
 	int minor, ret;
@@ -226,6 +237,8 @@ static struct nvfio_group *nvfio_group_create(struct iommu_group *iommu_group)
 	INIT_LIST_HEAD(&group->devices);
 	refcount_set(&group->drivers, 1);
 	group->iommu_group = iommu_group;
+	group->id = iommu_group_id(iommu_group);
+	group->noiommu = noiommu;
 
 	device_initialize(&group->dev);
 	group->dev.class = nvfio_groups.class;
@@ -234,7 +247,8 @@ static struct nvfio_group *nvfio_group_create(struct iommu_group *iommu_group)
 	cdev_init(&group->cdev, &nvfio_group_fops);
 	group->cdev.owner = THIS_MODULE;
 
-	ret = dev_set_name(&group->dev, "%d", iommu_group_id(iommu_group));
+	ret = dev_set_name(&group->dev, "%s%d", noiommu ? "noiommu-" : "",
+			   group->id);
 	if (!ret)
 		ret = cdev_device_add(&group->cdev, &group->dev);
 	if (ret) {
@@ -247,8 +261,37 @@ static struct nvfio_group *nvfio_group_create(struct iommu_group *iommu_group)
 }
 
 /*
+ * No-IOMMU mode: a group of its own for @dev, which has no IOMMU group.
+ * The kernel is tainted from here on: a user may soon program a device
+ * that can reach all of memory.
+ */
+static struct nvfio_group *nvfio_noiommu_group_create(struct device *dev)
+{
+	struct iommu_group *iommu_group;
+	struct nvfio_group *group;
+
+	iommu_group = nvfio_noiommu_iommu_group(dev);
+	if (IS_ERR(iommu_group))
+		return ERR_CAST(iommu_group);
+
+	mutex_lock(&nvfio_groups.lock);
+	group = nvfio_group_create(iommu_group, true);
+	mutex_unlock(&nvfio_groups.lock);
+	if (IS_ERR(group)) {
+		nvfio_noiommu_remove_device(dev);
+		iommu_group_put(iommu_group);
+		return group;
+	}
+	add_taint(TAINT_USER, LOCKDEP_STILL_OK);
+	dev_warn(dev, "Adding kernel taint for vfio-noiommu group on device\n");
+	return group;
+}
+
+/*
  * Find the group of @dev's IOMMU group or create it, and count one more
- * registered device in it.
+ * registered device in it.  A device without an IOMMU group is refused
+ * unless the no-IOMMU mode is on; then it gets a no-IOMMU group of its own
+ * (never shared: each such device is its own group, as on mainline).
  */
 struct nvfio_group *nvfio_group_get_or_create(struct device *dev)
 {
@@ -257,8 +300,10 @@ struct nvfio_group *nvfio_group_get_or_create(struct device *dev)
 
 	iommu_group = iommu_group_get(dev);
 	if (!iommu_group) {
+		if (nvfio_noiommu_enabled())
+			return nvfio_noiommu_group_create(dev);
 		dev_err(dev,
-			"nvfio: device has no IOMMU group; is the IOMMU enabled (intel_iommu=on)?\n");
+			"nvfio: device has no IOMMU group; is the IOMMU enabled (intel_iommu=on)? Without one, see vfio's enable_unsafe_noiommu_mode\n");
 		return ERR_PTR(-EINVAL);
 	}
 
@@ -270,7 +315,7 @@ struct nvfio_group *nvfio_group_get_or_create(struct device *dev)
 			goto out;
 		}
 	}
-	group = nvfio_group_create(iommu_group);
+	group = nvfio_group_create(iommu_group, false);
 	if (IS_ERR(group))
 		iommu_group_put(iommu_group);
 out:
@@ -279,12 +324,19 @@ out:
 }
 
 /*
- * One registered device of @group is gone (and none of its fds is open).
- * The last one takes the chardev away and revokes the IOMMU group.
+ * One registered device of @group, @dev, is gone (and none of its fds is
+ * open).  The last one takes the chardev away and revokes the IOMMU group.
  */
-void nvfio_group_put_driver(struct nvfio_group *group)
+void nvfio_group_put_driver(struct nvfio_group *group, struct device *dev)
 {
 	struct iommu_group *iommu_group;
+
+	/*
+	 * A no-IOMMU group's one device leaves the made-up IOMMU group first;
+	 * the group's own reference keeps it until the end of this function.
+	 */
+	if (group->noiommu)
+		nvfio_noiommu_remove_device(dev);
 
 	if (!refcount_dec_and_mutex_lock(&group->drivers, &nvfio_groups.lock))
 		return;

@@ -300,6 +300,15 @@ static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
 	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0))
 
 /*
+ * No-IOMMU devices: 6.1's vfio checks CAP_SYS_RAWIO (and that the container
+ * has its backend) at every VFIO_GROUP_GET_DEVICE_FD; since 6.2 only the
+ * device's first open is checked, so a process that dropped the capability
+ * still gets more fds of a device open already.
+ */
+#define NVFIO_NOIOMMU_RAWIO_EVERY_OPEN                                         \
+	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
+
+/*
  * Capabilities in *_GET_INFO chains: 8-byte aligned since 6.6 (each padded
  * to a multiple of 8); 6.1 packs them at their own sizes.
  */

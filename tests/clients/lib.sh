@@ -45,6 +45,23 @@ find_dev() {
 	return 1
 }
 
+# The first PCI device with vendor $1 and device $2 that has no IOMMU group
+# (a guest without the vIOMMU); fails when there is none.
+find_dev_noiommu() {
+	local d
+	for d in "$PCI"/*; do
+		[ "$(cat "$d/vendor") $(cat "$d/device")" = "$1 $2" ] || continue
+		[ -e "$d/iommu_group" ] && continue
+		basename "$d"
+		return 0
+	done
+	return 1
+}
+
+# vfio's switch of the unsafe no-IOMMU mode (Y or N); absent where vfio is
+# built without the mode (Debian's mainline).
+NOIOMMU_MODE=/sys/module/vfio/parameters/enable_unsafe_noiommu_mode
+
 # The test needs the vfio-pci driver and the program $1.
 require() {
 	[ -d /sys/bus/pci/drivers/vfio-pci ] || skip "no vfio-pci driver: no VFIO stack loaded"
@@ -75,24 +92,45 @@ restore_driver() {
 # so with --tx-first the first burst circulates: whatever the port sends comes
 # back, and io forwarding sends it again. Asserts thousands of packets each
 # way and prints the rate the periodic statistics saw.
+#
+# With $4 = noiommu: a NIC without an IOMMU group (a guest without the
+# vIOMMU), taken with vfio's unsafe no-IOMMU mode switched on (and back off
+# at the end, whatever happens): DPDK must find /dev/vfio/noiommu-<N>, see
+# the mode in the parameter, and so program the NIC with physical addresses.
 testpmd_loopback() {
-	local vendor=$1 device=$2 name=$3 bdf orig pages prefix log pid i rc rx tx pps
+	local vendor=$1 device=$2 name=$3 noiommu=${4:-} bdf orig pages prefix log pid i rc rx tx pps
+	local mode0="" group k0
 	require dpdk-testpmd
-	bdf=$(find_dev "$vendor" "$device") || skip "no $name ($vendor:$device) alone in its IOMMU group"
+	if [ "$noiommu" = noiommu ]; then
+		[ -e "$NOIOMMU_MODE" ] || skip "this vfio ($(stack)) has no no-IOMMU mode ($NOIOMMU_MODE)"
+		bdf=$(find_dev_noiommu "$vendor" "$device") ||
+			skip "no $name ($vendor:$device) without an IOMMU group: needs a guest without the vIOMMU (bench/check.sh's ours-noiommu boot)"
+		mode0=$(cat "$NOIOMMU_MODE")
+	else
+		bdf=$(find_dev "$vendor" "$device") || skip "no $name ($vendor:$device) alone in its IOMMU group"
+	fi
 	orig=$(driver_of "$bdf")
 	mountpoint -q /dev/hugepages || skip "no hugetlbfs at /dev/hugepages"
 	pages=$(cat /proc/sys/vm/nr_hugepages)
 	prefix=nvfio-$$
 	log=$(mktemp)
+	# The device goes back before the mode does.
 	# shellcheck disable=SC2064 # expand now
-	trap "restore_driver $bdf '$orig'; echo $pages >/proc/sys/vm/nr_hugepages; rm -rf /dev/hugepages/$prefix* /run/dpdk/$prefix $log" EXIT
+	trap "restore_driver $bdf '$orig'; ${mode0:+echo $mode0 >$NOIOMMU_MODE;} echo $pages >/proc/sys/vm/nr_hugepages; rm -rf /dev/hugepages/$prefix* /run/dpdk/$prefix $log" EXIT
 
 	echo 256 >/proc/sys/vm/nr_hugepages
 	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 256 ] || fail "could not reserve 256 hugepages of 2 MiB"
 	restore_driver "$bdf" "" >/dev/null
+	[ -z "$mode0" ] || echo Y >"$NOIOMMU_MODE"
+	k0=$(dmesg | wc -l)
 	echo vfio-pci >"$PCI/$bdf/driver_override"
 	echo "$bdf" >/sys/bus/pci/drivers_probe
 	expect_driver "$bdf" vfio-pci "before testpmd"
+	if [ -n "$mode0" ]; then
+		group=$(basename "$(readlink "$PCI/$bdf/iommu_group")")
+		[ -c "/dev/vfio/noiommu-$group" ] || fail "no /dev/vfio/noiommu-$group for $bdf (IOMMU group $group)"
+		echo "no-IOMMU mode: $bdf is /dev/vfio/noiommu-$group"
+	fi
 
 	# Non-interactive, testpmd forwards until SIGINT, then prints the
 	# totals. TCG is slow and its speed varies: EAL and port setup take
@@ -118,6 +156,13 @@ testpmd_loopback() {
 	# The statistics screens start with a clear-screen sequence: drop it.
 	tr -d '\033' <"$log" | sed 's/\[2J\[1;1H//'
 	[ "$rc" -eq 0 ] || fail "dpdk-testpmd exited with status $rc"
+	if [ -n "$mode0" ]; then
+		# DPDK saw the mode and chose physical addresses; the kernel
+		# logged the unsafe open.
+		grep -q "IOVA mode 'PA'" "$log" || fail "dpdk-testpmd did not select IOVA mode PA"
+		dmesg | tail -n +$((k0 + 1)) | grep -q 'vfio-noiommu device opened by user (dpdk-testpmd' ||
+			fail "no 'vfio-noiommu device opened by user' line for dpdk-testpmd in the kernel log"
+	fi
 
 	# The totals: the block after "Accumulated forward statistics".
 	rx=$(awk '/Accumulated forward statistics/ { a = 1 } a && /RX-packets:/ { print $2; exit }' "$log")
@@ -126,7 +171,7 @@ testpmd_loopback() {
 		fail "no forward statistics in testpmd's output"
 	# The rate: the mean of the periodic samples taken while forwarding.
 	pps=$(awk '/Rx-pps:/ && $2 > 0 { s += $2; n++ } END { if (n) printf "%d", s / n; else print "n/a" }' "$log")
-	echo "note: $name testpmd io loopback on $(stack): RX $rx, TX $tx packets, $pps pps"
+	echo "note: $name testpmd io loopback on $(stack)${mode0:+ (no-IOMMU mode)}: RX $rx, TX $tx packets, $pps pps"
 	[ "$rx" -ge 2000 ] || fail "$name received only $rx packets (expected thousands)"
 	[ "$tx" -ge 2000 ] || fail "$name sent only $tx packets (expected thousands)"
 	expect_driver "$bdf" vfio-pci "after testpmd"
