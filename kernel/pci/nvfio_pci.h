@@ -32,6 +32,9 @@
  *                         also revokes user BAR mmaps (they fault back in,
  *                         under it for read, once decode is usable).
  *   bar_lock     (mutex)  barmap[] and the regions requested for them
+ *   ioeventfds_lock (mutex) the ioeventfd list (pci_ioeventfd.c; taken
+ *                         with no other lock of the device held, its
+ *                         write work takes memory_lock for read)
  *   irqlock      (spinlock, irq-safe) INTx: intx_masked, the INTx trigger
  *                         (ctx[0].trigger while irq_type is INTx) and the
  *                         hardware DisINTx bit/INTx line state
@@ -123,6 +126,11 @@ struct nvfio_pci_device {
 	 */
 	bool needs_pm_restore;
 	struct pci_saved_state *pm_save;
+
+	/* --- ioeventfds_lock --- */
+	struct mutex ioeventfds_lock;
+	struct list_head ioeventfds; /* struct nvfio_pci_ioeventfd.next */
+	unsigned int ioeventfds_nr;
 
 	/* --- cfg_lock --- */
 	struct mutex cfg_lock;
@@ -219,6 +227,10 @@ int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev);
 int nvfio_pci_ioctl_hot_reset_info(struct nvfio_pci_device *vdev,
 				   void __user *arg);
 int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg);
+
+/* pci_ioeventfd.c */
+int nvfio_pci_ioctl_ioeventfd(struct nvfio_pci_device *vdev, void __user *arg);
+void nvfio_pci_ioeventfd_teardown(struct nvfio_pci_device *vdev);
 
 /* pci_err.c */
 extern const struct pci_error_handlers nvfio_pci_err_handlers;

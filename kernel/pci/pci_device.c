@@ -352,6 +352,7 @@ static void nvfio_pci_do_close(struct nvfio_pci_device *vdev)
 	 * without a reset, saving and restoring it would be busy work.
 	 */
 	if (pci_load_and_free_saved_state(pdev, &vdev->saved_state)) {
+	nvfio_pci_ioeventfd_teardown(vdev);
 		pci_info(pdev, "could not reload the saved state\n");
 		if (!vdev->reset_works)
 			goto out_disable;

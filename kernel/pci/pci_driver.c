@@ -41,10 +41,8 @@ static long nvfio_pci_ioctl(struct nvfio_device *core, unsigned int cmd,
 		return nvfio_pci_ioctl_hot_reset_info(vdev, uarg);
 	case VFIO_DEVICE_PCI_HOT_RESET:
 		return nvfio_pci_ioctl_hot_reset(vdev, uarg);
-	/*
-	 * TODO: VFIO_DEVICE_IOEVENTFD is not implemented yet; clients treat
-	 * -ENOTTY as "not supported".
-	 */
+	case VFIO_DEVICE_IOEVENTFD:
+		return nvfio_pci_ioctl_ioeventfd(vdev, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -136,6 +134,8 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vdev->msix_bar = 0xff;
 	INIT_LIST_HEAD(&vdev->dummy_res);
 	mutex_init(&vdev->bar_lock);
+	mutex_init(&vdev->ioeventfds_lock);
+	INIT_LIST_HEAD(&vdev->ioeventfds);
 	init_rwsem(&vdev->memory_lock);
 	mutex_init(&vdev->cfg_lock);
 	mutex_init(&vdev->igate);
@@ -174,6 +174,7 @@ static void nvfio_pci_remove(struct pci_dev *pdev)
 	kfree(vdev->pm_save);
 	mutex_destroy(&vdev->igate);
 	mutex_destroy(&vdev->cfg_lock);
+	mutex_destroy(&vdev->ioeventfds_lock);
 	mutex_destroy(&vdev->bar_lock);
 	kfree(vdev);
 }
