@@ -47,6 +47,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
+#include <linux/irqbypass.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
@@ -78,6 +79,8 @@ struct nvfio_pci_irq_ctx {
 	char *name; /* for /proc/interrupts */
 	int irq; /* Linux irq, MSI/MSI-X only */
 	struct nvfio_pci_device *vdev; /* back pointer for the handlers */
+	/* MSI/MSI-X: registered (token = trigger) while the vector is wired */
+	struct irq_bypass_producer producer;
 };
 
 /* A page reserved after a sub-page BAR so that it can be mmapped. */
