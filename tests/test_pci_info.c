@@ -10,6 +10,7 @@
  * to $NVFIO_OUT/artifacts/info/<mode>/<device>.txt; bench/check.sh diffs
  * ours against mainline's ("pci-info-compare").
  */
+#include "fixture.h"
 #include "test_pci_util.h"
 #include "edu.h"
 
@@ -476,4 +477,86 @@ TEST(pci_intx_edu_resignal)
 	close(unmask);
 	close(unmask2);
 	vu_dev_close(&d);
+}
+
+/*
+ * VFIO_DEVICE_GET_INFO's device capabilities.  On x86 the only one is the
+ * PCIe AtomicOps completer capability (6.5 on; 6.1 has none): reported
+ * when the function (its PF) completes AtomicOps of some size and every
+ * port to the root routes and completes them.  The bench's QEMU devices
+ * complete none, so the chain must be empty there: no CAPS flag, no
+ * cap_offset, argsz untouched.  A function whose DEVCAP2 says it does
+ * (real hardware) must show the capability, with only sizes it has.
+ */
+#define INFO_CAP_PCI_ATOMIC_COMP 5 /* newer than libc's <linux/vfio.h> */
+
+TEST(pci_info_device_caps)
+{
+	for (unsigned int i = 0; i < pu_nbench; i++) {
+		struct {
+			struct vfio_device_info info;
+			uint8_t chain[256];
+		} big;
+		struct vfio_device_info small = {.argsz = sizeof(small)};
+		unsigned int exp, cap, comp;
+		struct vu_dev d;
+
+		if (!pu_present(&pu_bench[i]))
+			continue;
+		pu_open(&pu_bench[i], &d);
+		exp = pu_find_cap(d.device, PCI_CAP_ID_EXP);
+		comp = exp ? pu_cfg_read(d.device, exp + PCI_EXP_DEVCAP2, 4) &
+				       (PCI_EXP_DEVCAP2_ATOMIC_COMP32 |
+					PCI_EXP_DEVCAP2_ATOMIC_COMP64 |
+					PCI_EXP_DEVCAP2_ATOMIC_COMP128) :
+			     0;
+
+		memset(&big, 0, sizeof(big));
+		big.info.argsz = sizeof(big);
+		ASSERT_OK(ioctl(d.device, VFIO_DEVICE_GET_INFO, &big));
+		ASSERT_OK(ioctl(d.device, VFIO_DEVICE_GET_INFO, &small));
+		if (!comp || !fx_kernel_at_least(6, 5)) {
+			/* nothing to report: no chain */
+			ASSERT_EQ(0, big.info.flags & VFIO_DEVICE_FLAGS_CAPS);
+			ASSERT_EQ(0, big.info.cap_offset);
+			ASSERT_EQ(sizeof(big), big.info.argsz);
+			ASSERT_EQ(0, small.flags & VFIO_DEVICE_FLAGS_CAPS);
+			ASSERT_EQ(sizeof(small), small.argsz);
+			vu_dev_close(&d);
+			continue;
+		}
+		/*
+		 * Real hardware that completes AtomicOps: whether the path
+		 * to the root allows them decides; if reported, the
+		 * capability lists only sizes the function completes.
+		 */
+		if (!(big.info.flags & VFIO_DEVICE_FLAGS_CAPS)) {
+			vu_dev_close(&d);
+			continue;
+		}
+		ASSERT_EQ(sizeof(big.info), big.info.cap_offset);
+		cap = big.info.cap_offset;
+		ASSERT_EQ(INFO_CAP_PCI_ATOMIC_COMP,
+			  *(uint16_t *)((uint8_t *)&big + cap));
+		ASSERT_EQ(1, *(uint16_t *)((uint8_t *)&big + cap + 2));
+		{
+			uint32_t flags =
+				*(uint32_t *)((uint8_t *)&big + cap + 8);
+
+			ASSERT_TRUE(flags && !(flags & ~7u));
+			if (flags & 1)
+				ASSERT_TRUE(comp &
+					    PCI_EXP_DEVCAP2_ATOMIC_COMP32);
+			if (flags & 2)
+				ASSERT_TRUE(comp &
+					    PCI_EXP_DEVCAP2_ATOMIC_COMP64);
+			if (flags & 4)
+				ASSERT_TRUE(comp &
+					    PCI_EXP_DEVCAP2_ATOMIC_COMP128);
+		}
+		/* a short argsz learns the size needed, and no offset */
+		ASSERT_TRUE(small.flags & VFIO_DEVICE_FLAGS_CAPS);
+		ASSERT_TRUE(small.argsz > sizeof(small));
+		vu_dev_close(&d);
+	}
 }
