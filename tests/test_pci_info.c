@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -559,4 +560,74 @@ TEST(pci_info_device_caps)
 		ASSERT_TRUE(small.argsz > sizeof(small));
 		vu_dev_close(&d);
 	}
+}
+
+/*
+ * nointxmask=1 (read when vfio-pci loads): PCI 2.3 INTx masking is not
+ * used, INTx is masked at the interrupt controller instead (an exclusive
+ * line), so an interrupt leaves DisINTx clear in the function's real
+ * command register; with the default the automask sets it.  The test
+ * reloads vfio-pci with the parameter and puts it back as it was, also on
+ * failure.  (An exclusive line may be refused where the edu's GSI is
+ * shared with a device whose driver holds it: then SET_IRQS says EBUSY,
+ * on either stack, and the test skips.)
+ */
+/* INTx fires once; DisINTx in the real command register afterwards. */
+static int nim_intx_disintx(const char *bdf)
+{
+	struct vfio_region_info bar;
+	uint32_t one = 1;
+	char path[256];
+	uint16_t cmd = 0;
+	struct vu_dev d;
+	int trig, fd;
+
+	pu_open(&pu_bench[0], &d);
+	ASSERT_OK(vu_region_info(d.device, 0, &bar));
+	ASSERT_OK(vu_pci_command_set(d.device, PCI_COMMAND_MEMORY));
+	trig = vu_eventfd_new();
+	if (vu_irq_set_eventfds(d.device, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
+				&trig)) {
+		if (errno == EBUSY)
+			SKIP("the edu's INTx line is shared: no exclusive line");
+		FAIL("INTx: %s", vu_last_error());
+	}
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(pu_fired(trig, 2000));
+	ASSERT_TRUE(!pu_fired(trig, 200));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_OK(fd);
+	ASSERT_EQ(2, pread(fd, &cmd, 2, PCI_COMMAND));
+	close(fd);
+	/* ack, unmask: the line is quiet again */
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
+	ASSERT_TRUE(!pu_fired(trig, 100));
+	/* and it works again after the unmask */
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(pu_fired(trig, 2000));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	ASSERT_OK(vu_irq_disable(d.device, VFIO_PCI_INTX_IRQ_INDEX));
+	close(trig);
+	vu_dev_close(&d);
+	return !!(cmd & PCI_COMMAND_INTX_DISABLE);
+}
+
+TEST(pci_intx_nointxmask)
+{
+	const char *bdf = fx_bdf();
+	char buf[8];
+
+	/* default: the automask is DisINTx */
+	ASSERT_EQ(1, nim_intx_disintx(bdf));
+
+	pu_reload_vfio_pci("nointxmask=1");
+	ASSERT_OK(vu_read_file("/sys/module/vfio_pci/parameters/nointxmask",
+			       buf, sizeof(buf)));
+	ASSERT_TRUE(!strcmp(buf, "Y"));
+	/* the edu came back to vfio-pci (its driver_override) */
+	ASSERT_EQ(0, nim_intx_disintx(bdf));
+	pu_reload_vfio_pci_default();
+	ASSERT_EQ(1, nim_intx_disintx(bdf));
 }

@@ -200,6 +200,30 @@ static void nvfio_pci_intx_unmask(struct nvfio_pci_device *vdev,
 		schedule_work(&vdev->intx_inject);
 }
 
+/*
+ * Runtime suspend: mask INTx if it is the delivery method and unmasked.
+ * Return: whether it did, so that resume unmasks only what it masked.
+ */
+bool nvfio_pci_intx_pm_mask(struct nvfio_pci_device *vdev)
+{
+	unsigned long flags;
+	bool masked = false;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	if (nvfio_pci_is_intx(vdev) && !vdev->intx_masked) {
+		nvfio_pci_intx_mask_locked(vdev);
+		masked = true;
+	}
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	return masked;
+}
+
+/* Runtime resume: unmask again (a line still asserted is re-signalled). */
+void nvfio_pci_intx_pm_unmask(struct nvfio_pci_device *vdev)
+{
+	nvfio_pci_intx_unmask(vdev, false);
+}
+
 /* ---- INTx unmask eventfd ------------------------------------------- */
 
 /*
@@ -612,6 +636,8 @@ static int nvfio_pci_msi_set_vector(struct nvfio_pci_device *vdev,
 	u16 cmd;
 
 	if (ctx->trigger) {
+		/* A consumer (KVM) lets go of the irq before it is freed. */
+		irq_bypass_unregister_producer(&ctx->producer);
 		cmd = nvfio_pci_memory_lock_and_enable(vdev);
 		free_irq(ctx->irq, ctx);
 		nvfio_pci_memory_unlock_and_restore(vdev, cmd);
@@ -636,8 +662,6 @@ static int nvfio_pci_msi_set_vector(struct nvfio_pci_device *vdev,
 	trigger = eventfd_ctx_fdget(fd);
 	if (IS_ERR(trigger)) {
 		ret = PTR_ERR(trigger);
-		/* A consumer (KVM) lets go of the irq before it is freed. */
-		irq_bypass_unregister_producer(&ctx->producer);
 		goto out_free_name;
 	}
 	ctx->trigger = trigger;
