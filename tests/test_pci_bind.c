@@ -334,4 +334,18 @@ TEST(pci_bind_module_params)
 	ASSERT_TRUE(strcmp(buf, "N") == 0);
 	/* ids= is write-once at load (mode 0): no sysfs file. */
 	ASSERT_ERRNO(ENOENT, stat("/sys/module/vfio_pci/parameters/ids", &st));
+	/*
+	 * nointxmask and disable_idle_d3: writable, off by default (both
+	 * take effect at load only; see test_pci_feature.c for idle D3).
+	 */
+	p = "/sys/module/vfio_pci/parameters/nointxmask";
+	ASSERT_OK(stat(p, &st));
+	ASSERT_EQ(0644, st.st_mode & 07777);
+	ASSERT_OK(vu_read_file(p, buf, sizeof(buf)));
+	ASSERT_TRUE(strcmp(buf, "N") == 0);
+	p = "/sys/module/vfio_pci/parameters/disable_idle_d3";
+	ASSERT_OK(stat(p, &st));
+	ASSERT_EQ(0644, st.st_mode & 07777);
+	ASSERT_OK(vu_read_file(p, buf, sizeof(buf)));
+	ASSERT_TRUE(strcmp(buf, "N") == 0);
 }

@@ -10,6 +10,7 @@
  * to $NVFIO_OUT/artifacts/info/<mode>/<device>.txt; bench/check.sh diffs
  * ours against mainline's ("pci-info-compare").
  */
+#include "fixture.h"
 #include "test_pci_util.h"
 #include "edu.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -476,4 +478,156 @@ TEST(pci_intx_edu_resignal)
 	close(unmask);
 	close(unmask2);
 	vu_dev_close(&d);
+}
+
+/*
+ * VFIO_DEVICE_GET_INFO's device capabilities.  On x86 the only one is the
+ * PCIe AtomicOps completer capability (6.5 on; 6.1 has none): reported
+ * when the function (its PF) completes AtomicOps of some size and every
+ * port to the root routes and completes them.  The bench's QEMU devices
+ * complete none, so the chain must be empty there: no CAPS flag, no
+ * cap_offset, argsz untouched.  A function whose DEVCAP2 says it does
+ * (real hardware) must show the capability, with only sizes it has.
+ */
+#define INFO_CAP_PCI_ATOMIC_COMP 5 /* newer than libc's <linux/vfio.h> */
+
+TEST(pci_info_device_caps)
+{
+	for (unsigned int i = 0; i < pu_nbench; i++) {
+		struct {
+			struct vfio_device_info info;
+			uint8_t chain[256];
+		} big;
+		struct vfio_device_info small = {.argsz = sizeof(small)};
+		unsigned int exp, cap, comp;
+		struct vu_dev d;
+
+		if (!pu_present(&pu_bench[i]))
+			continue;
+		pu_open(&pu_bench[i], &d);
+		exp = pu_find_cap(d.device, PCI_CAP_ID_EXP);
+		comp = exp ? pu_cfg_read(d.device, exp + PCI_EXP_DEVCAP2, 4) &
+				       (PCI_EXP_DEVCAP2_ATOMIC_COMP32 |
+					PCI_EXP_DEVCAP2_ATOMIC_COMP64 |
+					PCI_EXP_DEVCAP2_ATOMIC_COMP128) :
+			     0;
+
+		memset(&big, 0, sizeof(big));
+		big.info.argsz = sizeof(big);
+		ASSERT_OK(ioctl(d.device, VFIO_DEVICE_GET_INFO, &big));
+		ASSERT_OK(ioctl(d.device, VFIO_DEVICE_GET_INFO, &small));
+		if (!comp || !fx_kernel_at_least(6, 5)) {
+			/* nothing to report: no chain */
+			ASSERT_EQ(0, big.info.flags & VFIO_DEVICE_FLAGS_CAPS);
+			ASSERT_EQ(0, big.info.cap_offset);
+			ASSERT_EQ(sizeof(big), big.info.argsz);
+			ASSERT_EQ(0, small.flags & VFIO_DEVICE_FLAGS_CAPS);
+			ASSERT_EQ(sizeof(small), small.argsz);
+			vu_dev_close(&d);
+			continue;
+		}
+		/*
+		 * Real hardware that completes AtomicOps: whether the path
+		 * to the root allows them decides; if reported, the
+		 * capability lists only sizes the function completes.
+		 */
+		if (!(big.info.flags & VFIO_DEVICE_FLAGS_CAPS)) {
+			vu_dev_close(&d);
+			continue;
+		}
+		ASSERT_EQ(sizeof(big.info), big.info.cap_offset);
+		cap = big.info.cap_offset;
+		ASSERT_EQ(INFO_CAP_PCI_ATOMIC_COMP,
+			  *(uint16_t *)((uint8_t *)&big + cap));
+		ASSERT_EQ(1, *(uint16_t *)((uint8_t *)&big + cap + 2));
+		{
+			uint32_t flags =
+				*(uint32_t *)((uint8_t *)&big + cap + 8);
+
+			ASSERT_TRUE(flags && !(flags & ~7u));
+			if (flags & 1)
+				ASSERT_TRUE(comp &
+					    PCI_EXP_DEVCAP2_ATOMIC_COMP32);
+			if (flags & 2)
+				ASSERT_TRUE(comp &
+					    PCI_EXP_DEVCAP2_ATOMIC_COMP64);
+			if (flags & 4)
+				ASSERT_TRUE(comp &
+					    PCI_EXP_DEVCAP2_ATOMIC_COMP128);
+		}
+		/* a short argsz learns the size needed, and no offset */
+		ASSERT_TRUE(small.flags & VFIO_DEVICE_FLAGS_CAPS);
+		ASSERT_TRUE(small.argsz > sizeof(small));
+		vu_dev_close(&d);
+	}
+}
+
+/*
+ * nointxmask=1 (read when vfio-pci loads): PCI 2.3 INTx masking is not
+ * used, INTx is masked at the interrupt controller instead (an exclusive
+ * line), so an interrupt leaves DisINTx clear in the function's real
+ * command register; with the default the automask sets it.  The test
+ * reloads vfio-pci with the parameter and puts it back as it was, also on
+ * failure.  (An exclusive line may be refused where the edu's GSI is
+ * shared with a device whose driver holds it: then SET_IRQS says EBUSY,
+ * on either stack, and the test skips.)
+ */
+/* INTx fires once; DisINTx in the real command register afterwards. */
+static int nim_intx_disintx(const char *bdf)
+{
+	struct vfio_region_info bar;
+	uint32_t one = 1;
+	char path[256];
+	uint16_t cmd = 0;
+	struct vu_dev d;
+	int trig, fd;
+
+	pu_open(&pu_bench[0], &d);
+	ASSERT_OK(vu_region_info(d.device, 0, &bar));
+	ASSERT_OK(vu_pci_command_set(d.device, PCI_COMMAND_MEMORY));
+	trig = vu_eventfd_new();
+	if (vu_irq_set_eventfds(d.device, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
+				&trig)) {
+		if (errno == EBUSY)
+			SKIP("the edu's INTx line is shared: no exclusive line");
+		FAIL("INTx: %s", vu_last_error());
+	}
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(pu_fired(trig, 2000));
+	ASSERT_TRUE(!pu_fired(trig, 200));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_OK(fd);
+	ASSERT_EQ(2, pread(fd, &cmd, 2, PCI_COMMAND));
+	close(fd);
+	/* ack, unmask: the line is quiet again */
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	ASSERT_OK(set_irqs(d.device, DN | U_, 0, 0, 1, NULL, 0));
+	ASSERT_TRUE(!pu_fired(trig, 100));
+	/* and it works again after the unmask */
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_RAISE, &one, 4));
+	ASSERT_TRUE(pu_fired(trig, 2000));
+	ASSERT_OK(vu_region_write(d.device, &bar, EDU_REG_IRQ_ACK, &one, 4));
+	ASSERT_OK(vu_irq_disable(d.device, VFIO_PCI_INTX_IRQ_INDEX));
+	close(trig);
+	vu_dev_close(&d);
+	return !!(cmd & PCI_COMMAND_INTX_DISABLE);
+}
+
+TEST(pci_intx_nointxmask)
+{
+	const char *bdf = fx_bdf();
+	char buf[8];
+
+	/* default: the automask is DisINTx */
+	ASSERT_EQ(1, nim_intx_disintx(bdf));
+
+	pu_reload_vfio_pci("nointxmask=1");
+	ASSERT_OK(vu_read_file("/sys/module/vfio_pci/parameters/nointxmask",
+			       buf, sizeof(buf)));
+	ASSERT_TRUE(!strcmp(buf, "Y"));
+	/* the edu came back to vfio-pci (its driver_override) */
+	ASSERT_EQ(0, nim_intx_disintx(bdf));
+	pu_reload_vfio_pci_default();
+	ASSERT_EQ(1, nim_intx_disintx(bdf));
 }

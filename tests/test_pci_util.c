@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
@@ -211,4 +212,53 @@ bool pu_fired(int efd, int ms)
 	if (r < 0)
 		FAIL("%s", vu_last_error());
 	return r == 1;
+}
+
+/* ---- reloading vfio-pci with parameters ---- */
+
+static bool reloaded;
+
+static void load_vfio_pci(const char *params)
+{
+	const char *repo = getenv("NVFIO_REPO");
+	char cmd[512];
+	struct utsname u;
+
+	if (uname(&u))
+		FAIL("uname: %s", strerror(errno));
+	if (system("rmmod vfio_pci"))
+		FAIL("rmmod vfio_pci failed");
+	if (harness_mainline())
+		snprintf(cmd, sizeof(cmd), "modprobe vfio_pci %s", params);
+	else
+		snprintf(cmd, sizeof(cmd),
+			 "insmod %s/build/kmod/%s/kernel/pci/vfio-pci.ko %s",
+			 repo ? repo : ".", u.release, params);
+	if (system(cmd))
+		FAIL("%s failed", cmd);
+}
+
+static void reload_restore(void)
+{
+	if (reloaded) {
+		reloaded = false;
+		load_vfio_pci("");
+	}
+}
+
+void pu_reload_vfio_pci(const char *params)
+{
+	static bool registered;
+
+	if (!registered) {
+		atexit(reload_restore);
+		registered = true;
+	}
+	reloaded = true;
+	load_vfio_pci(params);
+}
+
+void pu_reload_vfio_pci_default(void)
+{
+	reload_restore();
 }

@@ -66,4 +66,14 @@ const char *pu_mode(void);
 void pu_artifact(const char *sub, const char *name, const void *buf,
 		 size_t len);
 
+/*
+ * Reload vfio-pci (ours from the build, or mainline's with modprobe) with
+ * module parameters @params, e.g. "nointxmask=1"; devices whose
+ * driver_override names vfio-pci (the edu) bind again.  The default load
+ * comes back with pu_reload_vfio_pci_default() or, whatever happens, at
+ * exit.  Fails the test if a step fails.
+ */
+void pu_reload_vfio_pci(const char *params);
+void pu_reload_vfio_pci_default(void);
+
 #endif

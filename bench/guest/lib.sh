@@ -33,6 +33,11 @@ EDU_ID="0x1234 0x11e8"
 KMOD=build/kmod/$(uname -r)/kernel
 OUR_KOS="$KMOD/core/vfio.ko $KMOD/iommu_type1/vfio_iommu_type1.ko $KMOD/pci/vfio-pci.ko $KMOD/testing/nvfio_ext_test.ko"
 OUR_MODS="nvfio_ext_test vfio_pci vfio_iommu_type1 vfio"
+# The irq bypass test consumer (tests/test_pci_bypass.c): it needs only the
+# kernel's irqbypass.ko, so ours and mainline's modes both load it, after
+# the stack, and unload it first.
+BYPASS_KO=$KMOD/testing/nvfio_bypass_test.ko
+BYPASS_MOD=nvfio_bypass_test
 MAINLINE_MODS="vfio_pci vfio_pci_core vfio_iommu_type1 vfio"
 
 # Progress on the console, stamped with the guest uptime like kernel lines.
@@ -73,9 +78,19 @@ load_ours() {
 			return 1
 		fi
 	done
+	# vfio-pci offers its MSI vectors to KVM through the kernel's
+	# irqbypass.ko (CONFIG_IRQ_BYPASS_MANAGER=m), which insmod won't load.
+	bounded 60 modprobe irqbypass || { echo "modprobe irqbypass failed"; return 1; }
 	for ko in $OUR_KOS; do
 		bounded 60 insmod "$REPO/$ko" || { echo "insmod $ko failed"; return 1; }
 	done
+}
+
+# The test-only irq bypass consumer, in modes ours and mainline.
+load_bypass_test() {
+	[ -f "$REPO/$BYPASS_KO" ] || { echo "$REPO/$BYPASS_KO does not exist: build it first (make modules-all)"; return 1; }
+	bounded 60 modprobe irqbypass || { echo "modprobe irqbypass failed"; return 1; }
+	bounded 60 insmod "$REPO/$BYPASS_KO" || { echo "insmod $BYPASS_KO failed"; return 1; }
 }
 
 # Run a command with a time limit, even if it gets stuck in the kernel where
@@ -111,10 +126,10 @@ bounded() {
 # Unload both stacks, whatever is loaded; fail if something stays.
 unload_all() {
 	local m
-	for m in $OUR_MODS $MAINLINE_MODS; do
+	for m in $BYPASS_MOD $OUR_MODS $MAINLINE_MODS; do
 		loaded "$m" && bounded 30 rmmod "$m"
 	done
-	for m in $OUR_MODS $MAINLINE_MODS; do
+	for m in $BYPASS_MOD $OUR_MODS $MAINLINE_MODS; do
 		if loaded "$m"; then
 			echo "module $m is loaded and will not unload"
 			return 1
@@ -128,10 +143,12 @@ load_stack() {
 	case $MODE in
 	ours | ours-noiommu)
 		load_ours || return 1
+		load_bypass_test || return 1
 		;;
 	mainline)
 		bounded 60 modprobe vfio-pci || { echo "modprobe vfio-pci failed"; return 1; }
 		bounded 60 modprobe vfio_iommu_type1 || { echo "modprobe vfio_iommu_type1 failed"; return 1; }
+		load_bypass_test || return 1
 		;;
 	package)
 		load_package || return 1
@@ -186,6 +203,9 @@ load_package() {
 # Unload the mode's stack (after unbind_all). Prints why on failure.
 unload_stack() {
 	local m rc=0
+	if loaded $BYPASS_MOD; then
+		bounded 30 rmmod $BYPASS_MOD || rc=1
+	fi
 	case $MODE in
 	ours | ours-noiommu)
 		bounded 60 rmmod $OUR_MODS || rc=1

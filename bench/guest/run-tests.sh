@@ -72,7 +72,7 @@ finish() {
 		fi
 	fi
 	if [ "$STACK" = ours ]; then
-		if loaded vfio || loaded vfio_iommu_type1 || loaded vfio_pci || loaded nvfio_ext_test; then
+		if loaded vfio || loaded vfio_iommu_type1 || loaded vfio_pci || loaded nvfio_ext_test || loaded nvfio_bypass_test; then
 			why=$(grep -v '^==' "$LOGS/teardown.log" | tail -n 1)
 			result fail module-unload "our modules did not unload (a leaked reference?): $why"
 			cp "$LOGS/teardown.log" "$LOGS/module-unload.log"

@@ -20,6 +20,7 @@
 #include <linux/pci.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
+#include <linux/vfio.h>
 
 /* eventfd_signal() lost its count argument in 6.8. */
 static inline void nvfio_eventfd_signal(struct eventfd_ctx *ctx)
@@ -333,5 +334,25 @@ static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
  * architecture has readq/writeq.
  */
 #define NVFIO_PCI_BAR_RW_8BYTE (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0))
+
+/*
+ * VFIO_DEVICE_GET_INFO's AtomicOps completer capability
+ * (VFIO_DEVICE_INFO_CAP_PCI_ATOMIC_COMP) came in 6.5; 6.1's vfio-pci
+ * reports no device capability on x86 (and leaves AtomicOp requests
+ * disabled in the device).
+ */
+#define NVFIO_PCI_HAS_ATOMIC_CAP (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0))
+#ifndef VFIO_DEVICE_INFO_CAP_PCI_ATOMIC_COMP
+/* 6.1's uAPI header lacks it; the code using it is dead there. */
+#define VFIO_DEVICE_INFO_CAP_PCI_ATOMIC_COMP 5
+struct vfio_device_info_cap_pci_atomic_comp {
+	struct vfio_info_cap_header header;
+	__u32 flags;
+	__u32 reserved;
+};
+#define VFIO_PCI_ATOMIC_COMP32 (1 << 0)
+#define VFIO_PCI_ATOMIC_COMP64 (1 << 1)
+#define VFIO_PCI_ATOMIC_COMP128 (1 << 2)
+#endif
 
 #endif /* NVFIO_COMPAT_H */

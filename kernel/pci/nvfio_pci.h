@@ -32,6 +32,9 @@
  *                         also revokes user BAR mmaps (they fault back in,
  *                         under it for read, once decode is usable).
  *   bar_lock     (mutex)  barmap[] and the regions requested for them
+ *   ioeventfds_lock (mutex) the ioeventfd list (pci_ioeventfd.c; taken
+ *                         with no other lock of the device held, its
+ *                         write work takes memory_lock for read)
  *   irqlock      (spinlock, irq-safe) INTx: intx_masked, the INTx trigger
  *                         (ctx[0].trigger while irq_type is INTx) and the
  *                         hardware DisINTx bit/INTx line state
@@ -44,11 +47,13 @@
 
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
+#include <linux/irqbypass.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uuid.h>
 
 #include "nvfio.h"
 
@@ -75,6 +80,8 @@ struct nvfio_pci_irq_ctx {
 	char *name; /* for /proc/interrupts */
 	int irq; /* Linux irq, MSI/MSI-X only */
 	struct nvfio_pci_device *vdev; /* back pointer for the handlers */
+	/* MSI/MSI-X: registered (token = trigger) while the vector is wired */
+	struct irq_bypass_producer producer;
 };
 
 /* A page reserved after a sub-page BAR so that it can be mmapped. */
@@ -103,6 +110,13 @@ struct nvfio_pci_device {
 	u32 msix_size; /* MSI-X table size in bytes */
 	bool bar_mmap_ok[PCI_STD_NUM_BARS];
 	struct list_head dummy_res; /* nvfio_pci_dummy_res.next */
+	/* --- constant from probe to remove --- */
+	bool disable_idle_d3; /* module parameter at probe: never idle in D3 */
+	/* --- the runtime PM callbacks only (serialized by the PM core) --- */
+	bool pm_intx_masked; /* runtime suspend masked INTx */
+	/* --- vf_token_lock: a PF's VF token (VFIO_DEVICE_FEATURE) --- */
+	struct mutex vf_token_lock;
+	uuid_t vf_token;
 	/* --- reset domain (pci_devset.c), its lock --- */
 	struct nvfio_pci_devset *devset; /* set at probe, for the device's life */
 	struct list_head devset_entry;
@@ -123,6 +137,18 @@ struct nvfio_pci_device {
 	 */
 	bool needs_pm_restore;
 	struct pci_saved_state *pm_save;
+	/*
+	 * The user asked for low power (VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
+	 * pci_pm.c): BAR faults are refused; pm_wake_eventfd, if set, is
+	 * signalled when something wakes the device, which ends low power.
+	 */
+	bool pm_runtime_engaged;
+	struct eventfd_ctx *pm_wake_eventfd;
+
+	/* --- ioeventfds_lock --- */
+	struct mutex ioeventfds_lock;
+	struct list_head ioeventfds; /* struct nvfio_pci_ioeventfd.next */
+	unsigned int ioeventfds_nr;
 
 	/* --- cfg_lock --- */
 	struct mutex cfg_lock;
@@ -208,6 +234,8 @@ void nvfio_pci_irqs_teardown(struct nvfio_pci_device *vdev);
 void nvfio_pci_intx_set_virq_disabled(struct nvfio_pci_device *vdev,
 				      bool disabled);
 void nvfio_pci_request(struct nvfio_device *core, unsigned int count);
+bool nvfio_pci_intx_pm_mask(struct nvfio_pci_device *vdev);
+void nvfio_pci_intx_pm_unmask(struct nvfio_pci_device *vdev);
 
 /* pci_reset.c (its header comment has the reset lock and the open list) */
 int nvfio_pci_reset_scope(struct pci_dev *pdev, bool *slot);
@@ -219,6 +247,25 @@ int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev);
 int nvfio_pci_ioctl_hot_reset_info(struct nvfio_pci_device *vdev,
 				   void __user *arg);
 int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg);
+
+/* pci_ioeventfd.c */
+int nvfio_pci_ioctl_ioeventfd(struct nvfio_pci_device *vdev, void __user *arg);
+void nvfio_pci_ioeventfd_teardown(struct nvfio_pci_device *vdev);
+
+/* pci_driver.c: module parameters, as they were at load */
+extern bool nvfio_pci_disable_idle_d3;
+extern bool nvfio_pci_nointxmask;
+
+/* pci_pm.c (runtime PM and the device features) */
+extern const struct dev_pm_ops nvfio_pci_pm_ops;
+int nvfio_pci_pm_get(struct nvfio_pci_device *vdev);
+void nvfio_pci_pm_put(struct nvfio_pci_device *vdev);
+int nvfio_pci_ioctl_feature(struct nvfio_pci_device *vdev, void __user *arg);
+void nvfio_pci_pm_probe(struct nvfio_pci_device *vdev);
+void nvfio_pci_pm_remove(struct nvfio_pci_device *vdev);
+int nvfio_pci_pm_open(struct nvfio_pci_device *vdev);
+void nvfio_pci_pm_release(struct nvfio_pci_device *vdev);
+void nvfio_pci_pm_close(struct nvfio_pci_device *vdev);
 
 /* pci_err.c */
 extern const struct pci_error_handlers nvfio_pci_err_handlers;

@@ -233,12 +233,16 @@ static int nvfio_pci_do_open(struct nvfio_pci_device *vdev)
 	u16 cmd;
 	int ret;
 
+	ret = nvfio_pci_pm_open(vdev);
+	if (ret < 0)
+		return ret;
+
 	/* The state we save and restore at close must not include DMA. */
 	pci_clear_master(pdev);
 
 	ret = pci_enable_device(pdev);
 	if (ret)
-		return ret;
+		goto out_pm;
 
 	/*
 	 * Start from a clean device.  -EAGAIN means someone holds the
@@ -258,15 +262,21 @@ static int nvfio_pci_do_open(struct nvfio_pci_device *vdev)
 	/*
 	 * A device whose INTx masking is broken (pci_quirks.c) is offered no
 	 * INTx at all, and DisINTx stays set in hardware: the user cannot
-	 * make it assert a line we could not mask.
+	 * make it assert a line we could not mask.  With nointxmask=1 no
+	 * device's DisINTx is used: INTx is masked at the interrupt
+	 * controller (an exclusive line) and the quirk list is not looked at,
+	 * as on mainline.
 	 */
-	vdev->nointx = nvfio_pci_nointx(pdev);
-	if (vdev->nointx) {
-		pci_info(pdev, "Masking broken INTx support\n");
-		vdev->pci_2_3 = false;
-		pci_intx(pdev, 0);
-	} else {
-		vdev->pci_2_3 = pci_intx_mask_supported(pdev);
+	vdev->nointx = false;
+	vdev->pci_2_3 = false;
+	if (!nvfio_pci_nointxmask) {
+		vdev->nointx = nvfio_pci_nointx(pdev);
+		if (vdev->nointx) {
+			pci_info(pdev, "Masking broken INTx support\n");
+			pci_intx(pdev, 0);
+		} else {
+			vdev->pci_2_3 = pci_intx_mask_supported(pdev);
+		}
 	}
 	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
 	if (vdev->pci_2_3 && (cmd & PCI_COMMAND_INTX_DISABLE)) {
@@ -291,6 +301,8 @@ out_free_state:
 	vdev->saved_state = NULL;
 out_disable:
 	pci_disable_device(pdev);
+out_pm:
+	nvfio_pci_pm_release(vdev);
 	return ret;
 }
 
@@ -334,9 +346,13 @@ static void nvfio_pci_do_close(struct nvfio_pci_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
 
+	/* Awake and in D0, whatever power state the user left. */
+	nvfio_pci_pm_close(vdev);
+
 	/* Stop DMA first, then interrupts. */
 	pci_clear_master(pdev);
 	nvfio_pci_irqs_teardown(vdev);
+	nvfio_pci_ioeventfd_teardown(vdev);
 
 	nvfio_pci_config_free(vdev);
 	nvfio_pci_barmap_release(vdev);
@@ -386,5 +402,7 @@ void nvfio_pci_close_device(struct nvfio_device *core)
 	vdev->devset_open = false;
 	nvfio_pci_do_close(vdev);
 	nvfio_pci_devset_try_reset(vdev);
+	/* open_device's runtime PM reference: the device may idle now */
+	nvfio_pci_pm_release(vdev);
 	nvfio_pci_devset_unlock(vdev);
 }

@@ -29,6 +29,7 @@
  * the core has closed the device.
  */
 #include <linux/pci.h>
+#include <linux/pm_runtime.h>
 #include <linux/slab.h>
 
 #include "nvfio_pci.h"
@@ -164,6 +165,10 @@ struct pci_dev *nvfio_pci_devset_resettable(struct nvfio_pci_device *vdev,
  * memory_locks at once could deadlock against a user doing the same in
  * another order: they are tried, and contention gives -EBUSY.  Members in
  * low power go to D0 first: the reset would take them there behind our back.
+ * Before any of that every member is runtime resumed (closed ones idle,
+ * open ones may be in the user's low power) and held awake until the end,
+ * as mainline; a member that cannot be woken fails the reset with its
+ * errno.
  */
 int nvfio_pci_devset_reset_bus(struct nvfio_pci_device *vdev,
 			       struct pci_dev *pdev)
@@ -173,6 +178,19 @@ int nvfio_pci_devset_reset_bus(struct nvfio_pci_device *vdev,
 	int ret;
 
 	lockdep_assert_held(&vdev->devset->lock);
+	/*
+	 * Every member awake (closed ones may be runtime suspended) before
+	 * any memory_lock: the resume callback takes it.
+	 */
+	list_for_each_entry(cur, members, devset_entry) {
+		ret = pm_runtime_resume_and_get(&cur->pdev->dev);
+		if (ret) {
+			list_for_each_entry_continue_reverse(cur, members,
+							     devset_entry)
+				pm_runtime_put(&cur->pdev->dev);
+			return ret;
+		}
+	}
 	list_for_each_entry(cur, members, devset_entry) {
 		if (!down_write_trylock(&cur->memory_lock)) {
 			ret = -EBUSY;
@@ -190,12 +208,15 @@ int nvfio_pci_devset_reset_bus(struct nvfio_pci_device *vdev,
 
 	list_for_each_entry_reverse(cur, members, devset_entry)
 		up_write(&cur->memory_lock);
-	return ret;
+	goto out_pm;
 
 undo:
 	/* unlock those before @cur, which is the one we failed on */
 	list_for_each_entry_continue_reverse(cur, members, devset_entry)
 		up_write(&cur->memory_lock);
+out_pm:
+	list_for_each_entry(cur, members, devset_entry)
+		pm_runtime_put(&cur->pdev->dev);
 	return ret;
 }
 

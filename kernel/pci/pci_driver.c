@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <linux/uuid.h>
 
 #include "nvfio_pci.h"
 
@@ -25,29 +26,47 @@ static long nvfio_pci_ioctl(struct nvfio_device *core, unsigned int cmd,
 {
 	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
 	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	/* Every ioctl wakes the device, as mainline's core does (pci_pm.c). */
+	ret = nvfio_pci_pm_get(vdev);
+	if (ret)
+		return ret;
 
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
-		return nvfio_pci_ioctl_get_info(vdev, uarg);
+		ret = nvfio_pci_ioctl_get_info(vdev, uarg);
+		break;
 	case VFIO_DEVICE_GET_REGION_INFO:
-		return nvfio_pci_ioctl_get_region_info(vdev, uarg);
+		ret = nvfio_pci_ioctl_get_region_info(vdev, uarg);
+		break;
 	case VFIO_DEVICE_GET_IRQ_INFO:
-		return nvfio_pci_ioctl_get_irq_info(vdev, uarg);
+		ret = nvfio_pci_ioctl_get_irq_info(vdev, uarg);
+		break;
 	case VFIO_DEVICE_SET_IRQS:
-		return nvfio_pci_ioctl_set_irqs(vdev, uarg);
+		ret = nvfio_pci_ioctl_set_irqs(vdev, uarg);
+		break;
 	case VFIO_DEVICE_RESET:
-		return nvfio_pci_ioctl_reset(vdev);
+		ret = nvfio_pci_ioctl_reset(vdev);
+		break;
 	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
-		return nvfio_pci_ioctl_hot_reset_info(vdev, uarg);
+		ret = nvfio_pci_ioctl_hot_reset_info(vdev, uarg);
+		break;
 	case VFIO_DEVICE_PCI_HOT_RESET:
-		return nvfio_pci_ioctl_hot_reset(vdev, uarg);
-	/*
-	 * TODO: VFIO_DEVICE_IOEVENTFD is not implemented yet; clients treat
-	 * -ENOTTY as "not supported".
-	 */
+		ret = nvfio_pci_ioctl_hot_reset(vdev, uarg);
+		break;
+	case VFIO_DEVICE_IOEVENTFD:
+		ret = nvfio_pci_ioctl_ioeventfd(vdev, uarg);
+		break;
+	case VFIO_DEVICE_FEATURE: /* header checked by the core */
+		ret = nvfio_pci_ioctl_feature(vdev, uarg);
+		break;
 	default:
-		return -ENOTTY;
+		ret = -ENOTTY;
+		break;
 	}
+	nvfio_pci_pm_put(vdev);
+	return ret;
 }
 
 static const struct nvfio_device_ops nvfio_pci_ops = {
@@ -74,6 +93,25 @@ module_param_string(ids, ids, sizeof(ids), 0);
 MODULE_PARM_DESC(
 	ids,
 	"Initial PCI IDs to add to the vfio-pci driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified");
+
+/*
+ * nointxmask and disable_idle_d3: mainline's, read once when the module
+ * loads (later writes to their sysfs files change nothing, as there).
+ */
+static bool nointxmask;
+module_param_named(nointxmask, nointxmask, bool, 0644);
+MODULE_PARM_DESC(
+	nointxmask,
+	"Disable support for PCI 2.3 style INTx masking.  If this resolves problems for specific devices, report lspci -vvvxxx to linux-pci@vger.kernel.org so the device can be fixed automatically via the broken_intx_masking flag.");
+static bool disable_idle_d3;
+module_param(disable_idle_d3, bool, 0644);
+MODULE_PARM_DESC(
+	disable_idle_d3,
+	"Disable using the PCI D3 low power state for idle, unused devices");
+
+/* Their values at load, which is what the driver uses. */
+bool nvfio_pci_nointxmask;
+bool nvfio_pci_disable_idle_d3;
 
 static void __init nvfio_pci_add_ids(struct pci_driver *drv)
 {
@@ -136,6 +174,12 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vdev->msix_bar = 0xff;
 	INIT_LIST_HEAD(&vdev->dummy_res);
 	mutex_init(&vdev->bar_lock);
+	mutex_init(&vdev->ioeventfds_lock);
+	INIT_LIST_HEAD(&vdev->ioeventfds);
+	mutex_init(&vdev->vf_token_lock);
+	/* A PF's VF token starts random, never predictable (pci_pm.c). */
+	if (pdev->is_physfn)
+		uuid_gen(&vdev->vf_token);
 	init_rwsem(&vdev->memory_lock);
 	mutex_init(&vdev->cfg_lock);
 	mutex_init(&vdev->igate);
@@ -149,12 +193,14 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = nvfio_pci_devset_join(vdev);
 	if (ret)
 		goto out_free;
+	nvfio_pci_pm_probe(vdev);
 	ret = nvfio_register_device(&vdev->vdev, &pdev->dev, &nvfio_pci_ops);
 	if (ret)
-		goto out_leave;
+		goto out_pm;
 	return 0;
 
-out_leave:
+out_pm:
+	nvfio_pci_pm_remove(vdev);
 	nvfio_pci_devset_leave(vdev);
 out_free:
 	dev_set_drvdata(&pdev->dev, NULL);
@@ -168,12 +214,15 @@ static void nvfio_pci_remove(struct pci_dev *pdev)
 
 	/* Blocks until every device fd is closed (close_device has run). */
 	nvfio_unregister_device(&vdev->vdev);
+	nvfio_pci_pm_remove(vdev);
 	nvfio_pci_devset_leave(vdev);
 
 	dev_set_drvdata(&pdev->dev, NULL);
 	kfree(vdev->pm_save);
 	mutex_destroy(&vdev->igate);
 	mutex_destroy(&vdev->cfg_lock);
+	mutex_destroy(&vdev->ioeventfds_lock);
+	mutex_destroy(&vdev->vf_token_lock);
 	mutex_destroy(&vdev->bar_lock);
 	kfree(vdev);
 }
@@ -185,6 +234,7 @@ static struct pci_driver nvfio_pci_driver = {
 	.remove = nvfio_pci_remove,
 	.err_handler = &nvfio_pci_err_handlers,
 	.driver_managed_dma = true,
+	.driver.pm = &nvfio_pci_pm_ops, /* runtime PM (pci_pm.c) */
 };
 
 static int __init nvfio_pci_init(void)
@@ -200,6 +250,9 @@ static int __init nvfio_pci_init(void)
 	other = driver_find(NVFIO_PCI_DRIVER_NAME, &pci_bus_type);
 	if (other)
 		goto busy;
+
+	nvfio_pci_nointxmask = nointxmask;
+	nvfio_pci_disable_idle_d3 = disable_idle_d3;
 
 	ret = pci_register_driver(&nvfio_pci_driver);
 	if (ret == -EBUSY || ret == -EEXIST)

@@ -13,6 +13,7 @@
 #include <linux/nospec.h>
 #include <linux/uaccess.h>
 
+#include "nvfio_compat.h"
 #include "nvfio_pci.h"
 
 /* Number of vectors userspace may use on interrupt index @index. */
@@ -46,10 +47,53 @@ unsigned int nvfio_pci_irq_count(struct nvfio_pci_device *vdev,
 	}
 }
 
+/*
+ * The AtomicOps completer capability: which atomic sizes the device
+ * completes (its PF's DEVCAP2), counted only where every port up to the
+ * root routes and completes them; asking also enables AtomicOp requests
+ * in the device (pci_enable_atomic_ops_to_root()), as on mainline.
+ * Return: 0, -ENODEV if there is nothing to report, or -ENOMEM.
+ */
+static int nvfio_pci_info_atomic_cap(struct nvfio_pci_device *vdev,
+				     struct nvfio_info_cap *caps)
+{
+	static const u32 sizes[][2] = {
+		{PCI_EXP_DEVCAP2_ATOMIC_COMP32, VFIO_PCI_ATOMIC_COMP32},
+		{PCI_EXP_DEVCAP2_ATOMIC_COMP64, VFIO_PCI_ATOMIC_COMP64},
+		{PCI_EXP_DEVCAP2_ATOMIC_COMP128, VFIO_PCI_ATOMIC_COMP128},
+	};
+	struct vfio_device_info_cap_pci_atomic_comp *cap;
+	struct pci_dev *pdev = pci_physfn(vdev->pdev);
+	struct vfio_info_cap_header *hdr;
+	u32 devcap2 = 0, flags = 0;
+	unsigned int i;
+
+	if (!NVFIO_PCI_HAS_ATOMIC_CAP)
+		return -ENODEV;
+	pcie_capability_read_dword(pdev, PCI_EXP_DEVCAP2, &devcap2);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		if ((devcap2 & sizes[i][0]) &&
+		    !pci_enable_atomic_ops_to_root(pdev, sizes[i][0]))
+			flags |= sizes[i][1];
+	if (!flags)
+		return -ENODEV;
+
+	hdr = nvfio_info_cap_add(caps, sizeof(*cap),
+				 VFIO_DEVICE_INFO_CAP_PCI_ATOMIC_COMP, 1);
+	if (IS_ERR(hdr))
+		return PTR_ERR(hdr);
+	cap = container_of(hdr, struct vfio_device_info_cap_pci_atomic_comp,
+			   header);
+	cap->flags = flags;
+	return 0;
+}
+
 int nvfio_pci_ioctl_get_info(struct nvfio_pci_device *vdev, void __user *arg)
 {
 	size_t minsz = offsetofend(struct vfio_device_info, num_irqs);
+	struct nvfio_info_cap caps = {};
 	struct vfio_device_info info = {};
+	int ret;
 
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
@@ -62,14 +106,24 @@ int nvfio_pci_ioctl_get_info(struct nvfio_pci_device *vdev, void __user *arg)
 	/* TODO: device-specific regions (IGD, ...) would be counted here. */
 	info.num_regions = VFIO_PCI_NUM_REGIONS;
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
-	/*
-	 * TODO: the AtomicOps/zPCI device capabilities; with no chain,
-	 * cap_offset stays 0 and only the structure the user sized is
-	 * written back.
-	 */
-	minsz = min_t(size_t, info.argsz, sizeof(info));
 
-	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+	/* (zPCI's capabilities exist only on s390.) */
+	ret = nvfio_pci_info_atomic_cap(vdev, &caps);
+	if (ret && ret != -ENODEV) {
+		pci_warn(vdev->pdev,
+			 "Failed to setup AtomicOps info capability\n");
+		kfree(caps.buf);
+		return ret;
+	}
+
+	/*
+	 * With no chain, cap_offset stays 0; only the structure the user
+	 * sized is written back either way.
+	 */
+	return nvfio_info_cap_copy(
+		&caps, &info, sizeof(info),
+		offsetof(struct vfio_device_info, cap_offset),
+		VFIO_DEVICE_FLAGS_CAPS, arg);
 }
 
 /*

@@ -26,7 +26,10 @@
  *     irq_type is written with both igate and irqlock held, so it may be
  *     read under either.
  *   MSI/MSI-X handlers only read their own ctx, which lives from before
- *     request_irq() until after free_irq(), so they take no lock.
+ *     request_irq() until after free_irq(), so they take no lock.  Each
+ *     wired vector is an irq bypass producer (token: its trigger) from
+ *     after request_irq() until before free_irq(); the irqbypass
+ *     manager's own mutex orders it against consumers (KVM irqfds).
  *   memory_lock is taken (for write, inside igate) while the kernel
  *     programs MSI/MSI-X: the MSI-X table needs memory decode enabled.
  */
@@ -34,6 +37,7 @@
 #include <linux/file.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/irqbypass.h>
 #include <linux/poll.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
@@ -194,6 +198,30 @@ static void nvfio_pci_intx_unmask(struct nvfio_pci_device *vdev,
 		nvfio_pci_intx_signal(vdev);
 	else
 		schedule_work(&vdev->intx_inject);
+}
+
+/*
+ * Runtime suspend: mask INTx if it is the delivery method and unmasked.
+ * Return: whether it did, so that resume unmasks only what it masked.
+ */
+bool nvfio_pci_intx_pm_mask(struct nvfio_pci_device *vdev)
+{
+	unsigned long flags;
+	bool masked = false;
+
+	spin_lock_irqsave(&vdev->irqlock, flags);
+	if (nvfio_pci_is_intx(vdev) && !vdev->intx_masked) {
+		nvfio_pci_intx_mask_locked(vdev);
+		masked = true;
+	}
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+	return masked;
+}
+
+/* Runtime resume: unmask again (a line still asserted is re-signalled). */
+void nvfio_pci_intx_pm_unmask(struct nvfio_pci_device *vdev)
+{
+	nvfio_pci_intx_unmask(vdev, false);
 }
 
 /* ---- INTx unmask eventfd ------------------------------------------- */
@@ -608,6 +636,8 @@ static int nvfio_pci_msi_set_vector(struct nvfio_pci_device *vdev,
 	u16 cmd;
 
 	if (ctx->trigger) {
+		/* A consumer (KVM) lets go of the irq before it is freed. */
+		irq_bypass_unregister_producer(&ctx->producer);
 		cmd = nvfio_pci_memory_lock_and_enable(vdev);
 		free_irq(ctx->irq, ctx);
 		nvfio_pci_memory_unlock_and_restore(vdev, cmd);
@@ -653,7 +683,22 @@ static int nvfio_pci_msi_set_vector(struct nvfio_pci_device *vdev,
 	if (ret)
 		goto out_put;
 
-	/* TODO: irq bypass producer (KVM posted interrupts). */
+	/*
+	 * Offer the vector to an irq bypass consumer on the same eventfd:
+	 * KVM's irqfd then posts the interrupt straight into the guest where
+	 * the host can (VT-d posted interrupts, AVIC).  Failing that is no
+	 * error, as on mainline: the eventfd path still works.
+	 */
+	ctx->producer.token = trigger;
+	ctx->producer.irq = irq;
+	ret = irq_bypass_register_producer(&ctx->producer);
+	if (unlikely(ret)) {
+		pci_info(
+			vdev->pdev,
+			"irq bypass producer (token %p) registration fails: %d\n",
+			ctx->producer.token, ret);
+		ctx->producer.token = NULL;
+	}
 	return 0;
 
 out_put:

@@ -236,25 +236,34 @@ static ssize_t nvfio_pci_rw(struct nvfio_pci_device *vdev, char __user *buf,
 			    size_t count, loff_t *ppos, bool iswrite)
 {
 	u64 index = NVFIO_PCI_OFFSET_TO_INDEX(*ppos);
+	ssize_t ret;
 
 	/* An empty access succeeds wherever it is, as in mainline. */
 	if (!count)
 		return 0;
+	if (index > VFIO_PCI_ROM_REGION_INDEX &&
+	    index != VFIO_PCI_CONFIG_REGION_INDEX)
+		/* TODO: legacy VGA ranges (mainline: -EINVAL without VGA). */
+		return -EINVAL;
 
+	/* Awake for the access, even in the user's low power. */
+	ret = nvfio_pci_pm_get(vdev);
+	if (ret)
+		return ret;
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
-		return nvfio_pci_config_rw(vdev, buf, count, ppos, iswrite);
+		ret = nvfio_pci_config_rw(vdev, buf, count, ppos, iswrite);
+		break;
 	case VFIO_PCI_ROM_REGION_INDEX:
-		if (iswrite)
-			return -EINVAL;
-		return nvfio_pci_bar_rw(vdev, buf, count, ppos, false);
-	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
-		return nvfio_pci_bar_rw(vdev, buf, count, ppos, iswrite);
-	case VFIO_PCI_VGA_REGION_INDEX:
-		/* TODO: legacy VGA ranges (mainline: -EINVAL without VGA). */
-	default:
-		return -EINVAL;
+		ret = iswrite ? -EINVAL :
+				nvfio_pci_bar_rw(vdev, buf, count, ppos, false);
+		break;
+	default: /* VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX */
+		ret = nvfio_pci_bar_rw(vdev, buf, count, ppos, iswrite);
+		break;
 	}
+	nvfio_pci_pm_put(vdev);
+	return ret;
 }
 
 ssize_t nvfio_pci_read(struct nvfio_device *core, char __user *buf,
@@ -288,7 +297,8 @@ static vm_fault_t nvfio_pci_mmap_fault(struct vm_fault *vmf)
 	pfn = (pci_resource_start(vdev->pdev, bar) >> PAGE_SHIFT) + pgoff;
 
 	down_read(&vdev->memory_lock);
-	if (nvfio_pci_mem_usable(vdev))
+	/* Not in the user's low power either (pci_pm.c): no waking here. */
+	if (!vdev->pm_runtime_engaged && nvfio_pci_mem_usable(vdev))
 		ret = vmf_insert_pfn(vma, vmf->address, pfn);
 	up_read(&vdev->memory_lock);
 	return ret;
