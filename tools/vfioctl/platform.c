@@ -162,14 +162,20 @@ void platform_json(struct json *j, const struct platform *p)
 
 const char *platform_line(const struct platform *p, char *buf, size_t len)
 {
+	char iommu[64];
+
+	if (p->niommu || p->ngroups)
+		snprintf(iommu, sizeof(iommu), "%s, %d group%s",
+			 p->iommu_kind[0] ? p->iommu_kind : "on", p->ngroups,
+			 p->ngroups == 1 ? "" : "s");
+	else
+		snprintf(iommu, sizeof(iommu), "none");
 	snprintf(buf, len,
-		 "VFIO: %s%s%s%s, vfio-pci %s; IOMMU: %s%s%d groups; "
-		 "interrupt remapping: %s",
+		 "VFIO: %s%s%s%s, vfio-pci %s; IOMMU: %s; interrupt "
+		 "remapping: %s",
 		 p->stack, p->version[0] ? " (" : "", p->version,
 		 p->version[0] ? ")" : "",
-		 p->vfio_pci ? "loaded" : "not loaded",
-		 p->niommu || p->ngroups ? p->iommu_kind : "none",
-		 p->niommu || p->ngroups ? ", " : ", ", p->ngroups,
+		 p->vfio_pci ? "loaded" : "not loaded", iommu,
 		 p->ir > 0  ? "on" :
 		 p->ir == 0 ? "off" :
 			      "unknown");

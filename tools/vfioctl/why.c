@@ -150,8 +150,9 @@ static void check_driver(struct why *w)
 		return;
 	}
 	add(w, "not-bound", SEV_ERROR,
-	    xasprintf("the device is on %s, not on vfio-pci%s",
-		      d->driver[0] ? d->driver : "no driver",
+	    xasprintf("the device is %s%s, not on vfio-pci%s",
+		      d->driver[0] ? "on " : "not bound to any driver",
+		      d->driver,
 		      w->p.vfio_pci ? "" : " (vfio-pci is not even loaded)"),
 	    xasprintf("vfioctl bind %s%s",
 		      w->have_group && w->g.ndev > 1 ? "--group " : "",
