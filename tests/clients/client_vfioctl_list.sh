@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# vfioctl list, --help, exit codes: the runner's edu group is ready (on
+# vfio-pci, viable); the bench's two-device group is not viable and names
+# the e1000 on e1000 as the reason; the JSON follows docs/vfioctl.md.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vfioctl_lib.sh"
+trap 'rm -rf "$W"' EXIT
+EDU=${NVFIO_EDU:?the runner exports NVFIO_EDU}
+find_shared_group || skip "no two-device group (edu + e1000) in this guest"
+EG=$(basename "$(readlink "$PCI/$EDU/iommu_group")")
+
+expect 0 --help
+grep -q '^usage: vfioctl' "$OUTF" || fail "--help prints no usage"
+expect 2 frobnicate
+expect 2
+expect 0 --version
+
+expect 0 list
+grep -q "^VFIO: $(vstack)" "$OUTF" || fail "the first line does not name the $(vstack) stack"
+grep -Eq "^$EG +ready +$EDU +1234:11e8 +vfio-pci " "$OUTF" || fail "no 'ready' row for group $EG ($EDU on vfio-pci)"
+grep -Eq "^$SG +not viable +$EDU1 " "$OUTF" || fail "group $SG is not shown as not viable"
+grep -Eq "^ +$E1000 +8086:100e +e1000 " "$OUTF" || fail "no aligned continuation row for $E1000 on e1000"
+# The table is aligned: every DEVICE cell starts in the header's column.
+col=$(sed -n 2p "$OUTF" | grep -bo DEVICE | cut -d: -f1)
+awk -v c="$col" 'NR > 2 && /^[0-9 -]/ && $0 ~ /[0-9a-f]{4}:[0-9a-f]{2}:/ { if (substr($0, c + 1, 5) !~ /^[0-9a-f]{4}:/) { print "misaligned: " $0; bad = 1 } } END { exit bad }' "$OUTF" ||
+	fail "rows are not aligned on the DEVICE column"
+
+expect 0 list "$SG"
+grep -q "^group $SG is not viable: $E1000 is on e1000" "$OUTF" || fail "no reason line for group $SG"
+
+expect 0 --json list
+jcheck "d['schema_version'] == 1 and d['command'] == 'list'" "schema_version/command"
+jcheck "d['platform']['stack'] == '$(vstack)'" "platform.stack is not $(vstack)"
+jcheck "d['platform']['vfio_pci_loaded'] and d['platform']['iommu'] and d['platform']['interrupt_remapping']" "platform flags"
+jcheck "set(d) >= {'platform', 'holders_complete', 'groups', 'ungrouped_devices'}" "top-level keys"
+jcheck "all(set(g) == {'iommu_group', 'type', 'viable', 'blockers', 'holders', 'in_use', 'devices'} for g in d['groups'])" "group keys"
+jcheck "all(set(x) == {'bdf', 'vendor_id', 'device_id', 'class', 'vendor_name', 'device_name', 'class_name', 'driver', 'driver_override', 'iommu_group', 'bridge', 'persistent'} for g in d['groups'] for x in g['devices'])" "device keys"
+jcheck "[g for g in d['groups'] if g['iommu_group'] == $EG][0]['viable'] and [g for g in d['groups'] if g['iommu_group'] == $EG][0]['devices'][0]['driver'] == 'vfio-pci'" "group $EG"
+jcheck "[g for g in d['groups'] if g['iommu_group'] == $SG][0]['blockers'] == [{'bdf': '$E1000', 'driver': 'e1000'}]" "group $SG blockers"
+jcheck "not [g for g in d['groups'] if g['iommu_group'] == $SG][0]['viable']" "group $SG viable"
+if [ -r /usr/share/misc/pci.ids ]; then
+	jcheck "[x for g in d['groups'] for x in g['devices'] if x['bdf'] == '$E1000'][0]['class_name'] == 'Ethernet controller'" "pci.ids class name"
+	jcheck "[x for g in d['groups'] for x in g['devices'] if x['bdf'] == '$E1000'][0]['vendor_name'].startswith('Intel')" "pci.ids vendor name"
+fi
+
+expect 0 --json list "$EDU"
+jcheck "[g['iommu_group'] for g in d['groups']] == [$EG]" "list BDF filters to its group"
+expect 3 list 99999
+expect 2 list not-a-device
+check_runner_edu
