@@ -21,10 +21,18 @@ grep -q "^VFIO: $(vstack)" "$OUTF" || fail "the first line does not name the $(v
 grep -Eq "^$EG +ready +$EDU +1234:11e8 +vfio-pci " "$OUTF" || fail "no 'ready' row for group $EG ($EDU on vfio-pci)"
 grep -Eq "^$SG +not viable +$EDU1 " "$OUTF" || fail "group $SG is not shown as not viable"
 grep -Eq "^ +$E1000 +8086:100e +e1000 " "$OUTF" || fail "no aligned continuation row for $E1000 on e1000"
-# The table is aligned: every DEVICE cell starts in the header's column.
-col=$(sed -n 2p "$OUTF" | grep -bo DEVICE | cut -d: -f1)
-awk -v c="$col" 'NR > 2 && /^[0-9 -]/ && $0 ~ /[0-9a-f]{4}:[0-9a-f]{2}:/ { if (substr($0, c + 1, 5) !~ /^[0-9a-f]{4}:/) { print "misaligned: " $0; bad = 1 } } END { exit bad }' "$OUTF" ||
-	fail "rows are not aligned on the DEVICE column"
+# The table is aligned: every cell starts in its header's column.
+python3 - "$OUTF" <<'PY' || fail "the table is not aligned"
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+head = lines[1]
+cols = [m.start() for m in re.finditer(r"\S+", head)]
+rows = [l for l in lines[2:] if re.search(r"[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]", l)]
+assert rows, "no rows"
+for l in rows:
+    for c in cols[2:6]:  # DEVICE, ID, DRIVER, CLASS
+        assert l[c] != " " and (c == 0 or l[c - 1] == " "), "misaligned at %d: %s" % (c, l)
+PY
 
 expect 0 list "$SG"
 grep -q "^group $SG is not viable: $E1000 is on e1000" "$OUTF" || fail "no reason line for group $SG"

@@ -471,7 +471,8 @@ int cmd_why(int argc, char **argv)
 			}
 			break;
 		case 'p':
-			if (group_parse(optarg) < 0) {
+			if (strspn(optarg, "0123456789") != strlen(optarg) ||
+			    !*optarg || strlen(optarg) > 10) {
 				warnx("--pid: '%s' is not a pid", optarg);
 				return EX_USAGE;
 			}
