@@ -32,7 +32,7 @@ vid=$(cat "$PCI/$bdf/vendor") did=$(cat "$PCI/$bdf/device")
 grep -q "^ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"$bdf\", ATTR{vendor}==\"$vid\", ATTR{device}==\"$did\", ATTR{driver_override}=\"vfio-pci\", RUN+=\"$VFIOCTL --quiet apply $bdf\"$" "$RULE" ||
 	fail "the rule does not match by address and ids, set the override and run apply"
 expect 0 --json list "$bdf"
-jcheck "[x for g in d['groups'] for x in g['devices'] if x['bdf'] == '$bdf'][0]['persistent']" "list does not show the device as persistent"
+jcheck "dev('$bdf')['persistent']" "list shows the device as persistent"
 
 # udev parses the rule and would apply it to this device.
 if command -v udevadm >/dev/null; then

@@ -18,8 +18,8 @@ trap 'exec 7>&- 2>/dev/null; [ -z "$HPID" ] || { kill $HPID 2>/dev/null; wait $H
 
 echo "== nobody holds $EDU"
 expect 0 --json show "$EDU"
-jcheck "d['holders'] == [] and d['mappings'] == [] and d['target']['kind'] == 'device'" "holders before"
-jcheck "d['sources'][0] == 'procfs'" "sources"
+jcheck "d['holders'] == [] and d['mappings'] == [] and d['target']['kind'] == 'device'" "holders before" \
+	"d['sources'][0] == 'procfs'" "sources"
 
 mkfifo "$W/in"
 "$HOLDER" "$EDU" <"$W/in" >"$W/holder.out" 2>&1 &
@@ -32,7 +32,8 @@ for _ in $(seq 100); do
 done
 cat "$W/holder.out"
 grep -q '^ready' "$W/holder.out" || fail "the holder did not get ready"
-read -r _ cfd gfd dfd < <(sed -n 's/^ready container=\([0-9]*\) group=\([0-9]*\) device=\([0-9]*\)/x \1 \2 \3/p' "$W/holder.out")
+# (No process substitution: the guest has no /dev/fd.)
+read -r _ cfd gfd dfd <<<"$(sed -n 's/^ready container=\([0-9]*\) group=\([0-9]*\) device=\([0-9]*\)/x \1 \2 \3/p' "$W/holder.out")"
 echo "holder pid $HPID: container fd $cfd, group fd $gfd, device fd $dfd"
 
 echo "== show the device"
@@ -41,20 +42,20 @@ grep -Eq "^$HPID +nvfio-vfio-hold" "$OUTF" || fail "no holder row for pid $HPID"
 grep -Eq "BAR0" "$OUTF" || fail "no BAR0 mmap row"
 grep -Eq "msi +0 +[1-9]" "$OUTF" || fail "no MSI row with a count"
 expect 0 --json show "$EDU"
-jcheck "[h['pid'] for h in d['holders']] == [$HPID]" "holders"
-jcheck "d['holders'][0]['comm'] == 'nvfio-vfio-hold'" "comm"
-jcheck "sorted((f['kind'], f['fd']) for f in d['holders'][0]['fds']) == [('container', $cfd), ('device', $dfd), ('group', $gfd)]" "fds"
-jcheck "[f for f in d['holders'][0]['fds'] if f['kind'] == 'device'][0]['bdf'] == '$EDU'" "the device fd's device"
-jcheck "[f for f in d['holders'][0]['fds'] if f['kind'] == 'group'][0]['iommu_group'] == $EG" "the group fd's group"
-jcheck "d['holders'][0]['locked_kb'] >= 2048 and d['locked_kb'] >= 2048" "2 MiB of DMA mapping in VmLck"
-jcheck "any(m['pid'] == $HPID and m['region'] == 0 and m['region_name'] == 'BAR0' and m['bdf'] == '$EDU' and m['size'] == 1048576 for m in d['mappings'])" "the BAR0 mmap"
-jcheck "any(q['bdf'] == '$EDU' and q['type'] == 'msi' and q['vector'] == 0 and q['count'] >= 1 and q['remapped'] for q in d['interrupts'])" "the MSI"
-jcheck "d['dma'] is None or isinstance(d['dma'], list)" "dma"
+jcheck "[h['pid'] for h in d['holders']] == [$HPID]" "holders" \
+	"d['holders'][0]['comm'] == 'nvfio-vfio-hold'" "comm" \
+	"sorted((f['kind'], f['fd']) for f in d['holders'][0]['fds']) == [('container', $cfd), ('device', $dfd), ('group', $gfd)]" "fds" \
+	"[f for f in d['holders'][0]['fds'] if f['kind'] == 'device'][0]['bdf'] == '$EDU'" "the device fd's device" \
+	"[f for f in d['holders'][0]['fds'] if f['kind'] == 'group'][0]['iommu_group'] == $EG" "the group fd's group" \
+	"d['holders'][0]['locked_kb'] >= 2048 and d['locked_kb'] >= 2048" "2 MiB of DMA mapping in VmLck" \
+	"any(m['pid'] == $HPID and m['region'] == 0 and m['region_name'] == 'BAR0' and m['bdf'] == '$EDU' and m['size'] == 1048576 for m in d['mappings'])" "the BAR0 mmap" \
+	"any(q['bdf'] == '$EDU' and q['type'] == 'msi' and q['vector'] == 0 and q['count'] >= 1 and q['remapped'] for q in d['interrupts'])" "the MSI" \
+	"d['dma'] is None or isinstance(d['dma'], list)" "dma"
 
 echo "== show the container, the process, the group"
 expect 0 --json show "$HPID:$cfd"
-jcheck "d['target']['kind'] == 'container' and d['target']['fd'] == $cfd and [h['pid'] for h in d['holders']] == [$HPID]" "container"
-jcheck "'$EDU' in [x['bdf'] for x in d['devices']]" "container devices"
+jcheck "d['target']['kind'] == 'container' and d['target']['fd'] == $cfd and [h['pid'] for h in d['holders']] == [$HPID]" "container" \
+	"'$EDU' in [x['bdf'] for x in d['devices']]" "container devices"
 expect 0 --json show "pid:$HPID"
 jcheck "d['target']['kind'] == 'process' and len(d['interrupts']) >= 1" "process"
 expect 0 --json show "$EG"

@@ -13,27 +13,24 @@ require true
 EDU=${NVFIO_EDU:?the runner exports NVFIO_EDU}
 SLEEPER=""
 # shellcheck disable=SC2064
-trap '[ -z "$SLEEPER" ] || kill $SLEEPER 2>/dev/null; rm -rf "$W"' EXIT
-
-ids() { jget "' '.join(f['id'] + ':' + f['severity'] for f in d['findings'])"; }
+trap '[ -z "$SLEEPER" ] || kill $SLEEPER 2>/dev/null; e1000_restore; rm -rf "$W"' EXIT
 
 echo "== the runner's edu"
 expect 0 why "$EDU"
 grep -q "can be used" "$OUTF" || fail "no verdict line"
 expect 0 --json why "$EDU"
-jcheck "d['usable'] and d['bdf'] == '$EDU' and d['schema_version'] == 1" "usable"
-jcheck "all(set(f) == {'id', 'severity', 'message', 'fix'} for f in d['findings'])" "finding keys"
-for id in iommu driver group-viable interrupt-remapping group-access in-use; do
-	jcheck "'$id:ok' in '$(ids)'.split()" "no ok finding '$id': $(ids)"
-done
+jcheck "d['usable'] and d['bdf'] == '$EDU' and d['schema_version'] == 1" "usable" \
+	"all(set(f) == {'id', 'severity', 'message', 'fix'} for f in d['findings'])" "finding keys" \
+	"ids >= {'iommu:ok', 'driver:ok', 'group-viable:ok', 'interrupt-remapping:ok', 'group-access:ok', 'in-use:ok'}" "ok findings" \
+	"d['platform']['iommu_kind'] == 'intel'" "the IOMMU is QEMU's Intel one"
 
-if find_shared_group && [ "$(driver_of "$E1000")" = e1000 ] && [ -z "$(driver_of "$EDU1")" ]; then
+if find_shared_group && e1000_on_driver && [ -z "$(driver_of "$EDU1")" ]; then
 	echo "== the shared group's edu"
 	expect 4 --json why "$EDU1"
-	jcheck "not d['usable']" "usable"
-	jcheck "'not-bound:error' in '$(ids)'.split() and 'group-not-viable:error' in '$(ids)'.split()" "findings: $(ids)"
-	jcheck "'$E1000 is on e1000' in [f for f in d['findings'] if f['id'] == 'group-not-viable'][0]['message']" "the reason names the e1000"
-	jcheck "'vfioctl bind --group $EDU1' in [f for f in d['findings'] if f['id'] == 'group-not-viable'][0]['fix']" "the fix"
+	jcheck "not d['usable']" "usable" \
+		"ids >= {'not-bound:error', 'group-not-viable:error'}" "findings" \
+		"'$E1000 is on e1000' in finding('group-not-viable')['message']" "the reason names the e1000" \
+		"'vfioctl bind --group $EDU1' in finding('group-not-viable')['fix']" "the fix"
 	expect 4 why "$EDU1"
 	grep -q "fix: vfioctl bind --group $EDU1" "$OUTF" || fail "no fix line for people"
 fi
@@ -44,10 +41,10 @@ prlimit --memlock=1048576:1048576 setpriv --reuid=65534 --regid=65534 --clear-gr
 SLEEPER=$!
 sleep 0.5
 expect 4 --json why "$EDU" --guest-mem 4G --pid "$SLEEPER"
-jcheck "'memlock-too-low:error' in '$(ids)'.split()" "findings: $(ids)"
-jcheck "'1.0 MiB' in [f for f in d['findings'] if f['id'] == 'memlock-too-low'][0]['message']" "the limit in the message"
+jcheck "'memlock-too-low:error' in ids" "memlock too low" \
+	"'1.0 MiB' in finding('memlock-too-low')['message']" "the limit in the message"
 expect 0 --json why "$EDU" --guest-mem 512K --pid "$SLEEPER"
-jcheck "'memlock:ok' in '$(ids)'.split()" "512K fits: $(ids)"
+jcheck "'memlock:ok' in ids" "512K fits"
 expect 0 why "$EDU" --guest-mem 4G
 grep -q "CAP_IPC_LOCK" "$OUTF" || fail "root's CAP_IPC_LOCK not mentioned"
 expect 2 why "$EDU" --guest-mem lots
@@ -68,14 +65,14 @@ fake() { VFIOCTL_SYSROOT=$F expect "$@"; }
 
 echo "BOOT_IMAGE=/vmlinuz intel_iommu=off quiet" >"$F/proc/cmdline"
 fake 4 --json why 0000:00:05.0
-jcheck "'iommu-disabled-cmdline:error' in '$(ids)'.split()" "intel_iommu=off: $(ids)"
+jcheck "'iommu-disabled-cmdline:error' in ids" "intel_iommu=off"
 echo "BOOT_IMAGE=/vmlinuz quiet" >"$F/proc/cmdline"
 fake 4 --json why 0000:00:05.0
-jcheck "'iommu-not-enabled:error' in '$(ids)'.split()" "default off: $(ids)"
-jcheck "'intel_iommu=on' in [f for f in d['findings'] if f['id'] == 'iommu-not-enabled'][0]['fix']" "the fix says intel_iommu=on"
+jcheck "'iommu-not-enabled:error' in ids" "default off" \
+	"'intel_iommu=on' in finding('iommu-not-enabled')['fix']" "the fix says intel_iommu=on"
 rm "$F/sys/firmware/acpi/tables/DMAR"
 fake 4 --json why 0000:00:05.0
-jcheck "'no-iommu:error' in '$(ids)'.split()" "no IOMMU: $(ids)"
+jcheck "'no-iommu:error' in ids" "no IOMMU"
 fake 0 list
 grep -q "no IOMMU groups" "$OUTF" || fail "list does not say there are no groups"
 
@@ -89,9 +86,9 @@ ln -s ../../../bus/pci/drivers/vfio-pci "$dev/driver"
 printf '           CPU0       CPU1\n 24:          5          0  PCI-MSI-0000:00:05.0    0-edge      vfio-msi[0](0000:00:05.0)\n' >"$F/proc/interrupts"
 echo N >"$F/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
 fake 4 --json why 0000:00:05.0
-jcheck "'no-interrupt-remapping:error' in '$(ids)'.split()" "no IR: $(ids)"
-jcheck "'allow_unsafe_interrupts=1' in [f for f in d['findings'] if f['id'] == 'no-interrupt-remapping'][0]['fix']" "the fix names the parameter"
+jcheck "ids == {'iommu:ok', 'driver:ok', 'group-viable:ok', 'no-interrupt-remapping:error', 'group-access:ok', 'in-use:ok'}" "no IR: the only error" \
+	"'allow_unsafe_interrupts=1' in finding('no-interrupt-remapping')['fix']" "the fix names the parameter"
 echo Y >"$F/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
 fake 0 --json why 0000:00:05.0
-jcheck "'no-interrupt-remapping:warning' in '$(ids)'.split()" "no IR, unsafe allowed: $(ids)"
+jcheck "'no-interrupt-remapping:warning' in ids" "no IR, unsafe allowed"
 check_runner_edu

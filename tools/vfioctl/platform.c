@@ -36,7 +36,7 @@ static void read_iommus(struct platform *p)
 {
 	DIR *d = sys_opendir("/sys/class/iommu");
 	struct dirent *e;
-	char path[300];
+	char path[300], buf[32];
 	unsigned long long ecap;
 
 	p->ir_hw = -1;
@@ -48,7 +48,9 @@ static void read_iommus(struct platform *p)
 		p->niommu++;
 		snprintf(path, sizeof(path),
 			 "/sys/class/iommu/%s/intel-iommu/ecap", e->d_name);
-		if (sys_read_ull(path, &ecap) == 0) {
+		if (sys_read(path, buf, sizeof(buf)) == 0) {
+			/* Hex without 0x. */
+			ecap = strtoull(buf, NULL, 16);
 			strlcpy0(p->iommu_kind, "intel", sizeof(p->iommu_kind));
 			/* Every unit must remap for the kernel to enable it. */
 			if (!(ecap & (1ULL << 3)))
