@@ -385,10 +385,11 @@ static void report(struct tx *tx, bool persist)
 		      "lines above say");
 	else if (tx->failed)
 		warnx("nothing changed: every device is back on its driver");
+	else if (!tx->unbind && viable)
+		info("group %d is viable: /dev/vfio/%d is ready for VFIO",
+		     tx->group, tx->group);
 	else if (!tx->unbind)
-		info("group %d is %s", tx->group,
-		     viable ? "viable: /dev/vfio/<group> is ready for VFIO" :
-			      "still not viable (vfioctl why)");
+		info("group %d is still not viable (vfioctl why)", tx->group);
 }
 
 static int check_writable(const char *bdf)
