@@ -13,8 +13,11 @@
 #   make          build modules (for KVER, default the 6.12), tools and tests
 #                 (needs `make setup` once)
 #   make install  install the modules into /lib/modules/$(KVER)/updates/nvfio
-#                 (DESTDIR, KVER respected; never the test module); uninstall
-#   make deb      build/nvfio-dkms_$(VERSION)_all.deb, the DKMS package
+#                 (DESTDIR, KVER respected; never the test module) and vfioctl
+#                 with its man page and bash completion under $(PREFIX)
+#                 (default /usr/local); uninstall
+#   make deb      build/nvfio-dkms_$(VERSION)_all.deb, the DKMS package, and
+#                 build/vfioctl_$(VERSION)_<arch>.deb, the vfioctl tool
 #
 # Modules are built per kernel in a copy of kernel/ under build/kmod/KVER/
 # (Kbuild builds in place), where the guests load them from; installed ones
@@ -121,10 +124,20 @@ release-modules:
 	$(MAKE) --no-print-directory kmod-copy KMOD=$(KREL)
 	$(MAKE) -C $(KDIR) M=$(KREL)/kernel NVFIO_TESTING=n modules
 
+# vfioctl (tools/vfioctl): the binary, its man page, its bash completion.
+PREFIX      ?= /usr/local
+SBINDIR     := $(DESTDIR)$(PREFIX)/sbin
+MAN8DIR     := $(DESTDIR)$(PREFIX)/share/man/man8
+COMPDIR     := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+
 install: release-modules
+	$(MAKE) -C tools vfioctl
 	install -d "$(MODDIR)"
 	install -m 644 $(INSTALL_KOS) "$(MODDIR)/"
 	@$(DEPMOD)
+	install -D -m 755 build/bin/vfioctl "$(SBINDIR)/vfioctl"
+	install -D -m 644 tools/vfioctl/vfioctl.8 "$(MAN8DIR)/vfioctl.8"
+	install -D -m 644 tools/vfioctl/vfioctl.bash-completion "$(COMPDIR)/vfioctl"
 
 # Exactly what install put there; the directories only if now empty.
 uninstall:
@@ -132,6 +145,7 @@ uninstall:
 	rm -f $(addprefix "$(MODDIR)"/,$(notdir $(INSTALL_KOS)))
 	@for d in "$(MODDIR)" "$(dir $(MODDIR))"; do ! [ -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done
 	@$(DEPMOD)
+	rm -f "$(SBINDIR)/vfioctl" "$(MAN8DIR)/vfioctl.8" "$(COMPDIR)/vfioctl"
 
 deb:
 	scripts/mkdeb.sh

@@ -3,15 +3,18 @@
 # The package test: the install path as a user lives it, for every kernel of
 # $KERNELS (default: the series scripts/kver.sh lists, 6.12 and 6.1).
 #
-#   make install/uninstall into a DESTDIR: exactly the three modules, and back
-#   make deb: build/nvfio-dkms_<VERSION>_all.deb, its contents
-#   apt-get install ./build/nvfio-dkms_*.deb: DKMS builds for every installed
-#     kernel with headers that dkms.conf supports, into updates/dkms
+#   make install/uninstall into a DESTDIR: exactly the three modules and
+#     vfioctl (binary, man page, bash completion), and back
+#   make deb: build/nvfio-dkms_<VERSION>_all.deb and
+#     build/vfioctl_<VERSION>_<arch>.deb, their contents
+#   apt-get install of both: DKMS builds for every installed
+#     kernel with headers that dkms.conf supports, into updates/dkms; vfioctl
+#     in /usr/sbin with its man page and completion
 #   per kernel, a guest boot in which a plain `modprobe vfio-pci` loads ours (version
 #     nvfio-<VERSION>, vfio_iommu_type1 through vfio's softdep), then runs the
 #     in-guest tests whose names match $NVFIO_PACKAGE_T (run-tests.sh, mode
 #     "package")
-#   apt-get purge nvfio-dkms: nothing of ours left under /lib/modules
+#   apt-get purge nvfio-dkms vfioctl: nothing of ours left under /lib/modules
 #   per kernel, a guest boot in which `modprobe vfio-pci` loads mainline's
 #     again, and runs
 #     the tests matching $NVFIO_PACKAGE_T_REMOVED
@@ -30,8 +33,10 @@
 # one make install is tried for, see scripts/kver.sh);
 # NVFIO_PACKAGE_T (in-guest tests with the package installed, comma-separated
 # name substrings, default "edu_dma_roundtrip,client_dpdk_devbind,
-# client_dpdk_testpmd_virtio,client_driverctl,client_libvirt": the edu DMA
-# test and the clients, one testpmd); NVFIO_PACKAGE_T_REMOVED (after the
+# client_dpdk_testpmd_virtio,client_driverctl,client_libvirt,
+# client_vfioctl_list,client_vfioctl_completion": the edu DMA test and the
+# clients, one testpmd, and vfioctl's as installed: /usr/sbin/vfioctl and its
+# completion); NVFIO_PACKAGE_T_REMOVED (after the
 # removal, default "edu_dma_roundtrip"); NVFIO_GUEST_TIMEOUT (per boot,
 # default 300). Files: build/guest/runs/package.XXXXXX.
 set -eu
@@ -41,7 +46,9 @@ t_start=$(now)
 PKG=nvfio-dkms
 VERSION=$(cat "$REPO/VERSION")
 DEB=$BUILD/${PKG}_${VERSION}_all.deb
-GUEST_T=${NVFIO_PACKAGE_T:-edu_dma_roundtrip,client_dpdk_devbind,client_dpdk_testpmd_virtio,client_driverctl,client_libvirt}
+TOOL_PKG=vfioctl
+TOOL_DEB=$BUILD/${TOOL_PKG}_${VERSION}_$(dpkg --print-architecture).deb
+GUEST_T=${NVFIO_PACKAGE_T:-edu_dma_roundtrip,client_dpdk_devbind,client_dpdk_testpmd_virtio,client_driverctl,client_libvirt,client_vfioctl_list,client_vfioctl_completion}
 GUEST_T_REMOVED=${NVFIO_PACKAGE_T_REMOVED:-edu_dma_roundtrip}
 export NVFIO_GUEST_TIMEOUT=${NVFIO_GUEST_TIMEOUT:-300}
 OUR_MODULES="vfio vfio_iommu_type1 vfio_pci"
@@ -74,10 +81,11 @@ find "$GUEST_BUILD/runs" -mindepth 1 -maxdepth 1 -name 'package.*' -mmin +1440 -
 out=$(mktemp -d "$GUEST_BUILD/runs/package.XXXXXX")
 echo "# package: kernels ${KVERS[*]}, nvfio $VERSION (files in ${out#"$REPO"/})"
 
-# dpkg's state of the package, empty when it is not there at all.
+# dpkg's state of package $1 (default nvfio-dkms), empty when it is not
+# there at all.
 pkg_state() {
 	local s
-	s=$(dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null) || true
+	s=$(dpkg-query -W -f='${db:Status-Status}' "${1:-$PKG}" 2>/dev/null) || true
 	case $s in not-installed | config-files) s="" ;; esac
 	echo "$s"
 }
@@ -92,6 +100,7 @@ ours_under_updates() {
 refusal() {
 	[ "$(id -u)" -eq 0 ] || { echo "needs root (apt, depmod)"; return; }
 	[ -z "$(pkg_state)" ] || { echo "$PKG is installed here already ($(pkg_state)): not ours to remove"; return; }
+	[ -z "$(pkg_state $TOOL_PKG)" ] || { echo "$TOOL_PKG is installed here already: not ours to remove"; return; }
 	[ ! -e /var/lib/dkms/nvfio ] || { echo "DKMS knows an nvfio already (/var/lib/dkms/nvfio): not ours to remove"; return; }
 	local f
 	f=$(ours_under_updates | head -n 1)
@@ -125,6 +134,7 @@ else
 	got=$(cd "$dest" && find . -type f | LC_ALL=C sort | tr '\n' ' ')
 	want=""
 	for f in vfio-pci.ko vfio.ko vfio_iommu_type1.ko; do want+="./lib/modules/$KVER/updates/nvfio/$f "; done
+	want+="./usr/local/sbin/vfioctl ./usr/local/share/bash-completion/completions/vfioctl ./usr/local/share/man/man8/vfioctl.8 "
 	v=$(modinfo -F version "$moddir/vfio.ko" 2>&1)
 	if [ "$got" != "$want" ]; then
 		notok make-install "make install DESTDIR=... installed: $got" "expected: $want"
@@ -141,9 +151,9 @@ else
 fi
 
 # --- make deb --------------------------------------------------------------
-rm -f "$DEB"
-if ! make -s -C "$REPO" deb >"$out/deb.log" 2>&1 || [ ! -f "$DEB" ]; then
-	notok deb "make deb did not make ${DEB#"$REPO"/}"
+rm -f "$DEB" "$TOOL_DEB"
+if ! make -s -C "$REPO" deb >"$out/deb.log" 2>&1 || [ ! -f "$DEB" ] || [ ! -f "$TOOL_DEB" ]; then
+	notok deb "make deb did not make ${DEB#"$REPO"/} and ${TOOL_DEB#"$REPO"/}"
 	show_log "$out/deb.log"
 	summary
 	exit 1
@@ -162,6 +172,17 @@ elif ! grep -qx "$src/kernel/pci/pci_driver.c" <<<"$list"; then
 	notok deb "the package lacks the module sources ($src/kernel/...)"
 else
 	ok deb
+fi
+tlist=$(dpkg-deb -c "$TOOL_DEB" | awk '{ print $6 }')
+twant="./usr/sbin/vfioctl ./usr/share/man/man8/vfioctl.8.gz ./usr/share/bash-completion/completions/vfioctl"
+tmiss=""
+for f in $twant; do grep -qx "$f" <<<"$tlist" || tmiss+="$f "; done
+if [ "$(dpkg-deb -f "$TOOL_DEB" Package Version | tr '\n' ' ')" != "Package: $TOOL_PKG Version: $VERSION " ]; then
+	notok deb-vfioctl "control fields: $(dpkg-deb -f "$TOOL_DEB" Package Version | tr '\n' ' ')"
+elif [ -n "$tmiss" ]; then
+	notok deb-vfioctl "${TOOL_DEB#"$REPO"/} lacks: $tmiss"
+else
+	ok deb-vfioctl
 fi
 
 # --- from here on the machine changes: hold the guest lock -----------------
@@ -185,6 +206,11 @@ cleanup() {
 	local rc=$? d f left
 	set +e
 	trap '' PIPE INT TERM HUP
+	if [ -n "$(pkg_state $TOOL_PKG)" ]; then
+		echo "# package: cleaning up: purging $TOOL_PKG"
+		apt-get purge -y -q -o DPkg::Lock::Timeout=120 "$TOOL_PKG" >>"$out/cleanup.log" 2>&1 ||
+			dpkg --purge "$TOOL_PKG" >>"$out/cleanup.log" 2>&1
+	fi
 	if [ -n "$(pkg_state)" ]; then
 		echo "# package: cleaning up: purging $PKG"
 		apt-get purge -y -q -o DPkg::Lock::Timeout=120 "$PKG" >>"$out/cleanup.log" 2>&1 ||
@@ -212,15 +238,27 @@ t0=$(now)
 touched=1
 rc=0
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-	-o DPkg::Lock::Timeout=120 "$DEB" >"$out/install.log" 2>&1 || rc=$?
+	-o DPkg::Lock::Timeout=120 "$DEB" "$TOOL_DEB" >"$out/install.log" 2>&1 || rc=$?
 echo "# package: apt-get install took $(since "$t0") s"
 if [ "$rc" -ne 0 ] || [ "$(pkg_state)" != installed ]; then
-	notok install "apt-get install $DEB: status $rc, package state '$(pkg_state)'"
+	notok install "apt-get install $DEB $TOOL_DEB: status $rc, package state '$(pkg_state)'"
 	show_log "$out/install.log" 30
 	summary
 	exit 1
 fi
 ok install
+# vfioctl as installed: the binary runs, man finds its page, the completion is
+# where bash-completion looks.
+v=$(/usr/sbin/vfioctl --version 2>&1) || v="failed: $v"
+if [[ $v != "vfioctl "* ]]; then
+	notok installed-vfioctl "/usr/sbin/vfioctl --version: $v"
+elif ! man -w vfioctl >/dev/null 2>&1 && [ ! -f /usr/share/man/man8/vfioctl.8.gz ]; then
+	notok installed-vfioctl "no man page vfioctl(8)"
+elif [ ! -f /usr/share/bash-completion/completions/vfioctl ]; then
+	notok installed-vfioctl "no /usr/share/bash-completion/completions/vfioctl"
+else
+	ok installed-vfioctl
+fi
 
 # --- DKMS, per installed kernel with headers --------------------------------
 exclusive=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "/usr/src/nvfio-$VERSION/dkms.conf")
@@ -279,12 +317,14 @@ guest() {
 		show_log "$log"
 	fi
 }
-guest installed ours "$GUEST_T"
+# The vfioctl client tests use the installed vfioctl and completion.
+NVFIO_VFIOCTL=/usr/sbin/vfioctl NVFIO_VFIOCTL_COMPLETION=/usr/share/bash-completion/completions/vfioctl \
+	guest installed ours "$GUEST_T"
 
 # --- apt-get purge ------------------------------------------------------------
 t0=$(now)
 rc=0
-apt-get purge -y -q -o DPkg::Lock::Timeout=120 "$PKG" >"$out/remove.log" 2>&1 || rc=$?
+apt-get purge -y -q -o DPkg::Lock::Timeout=120 "$PKG" "$TOOL_PKG" >"$out/remove.log" 2>&1 || rc=$?
 echo "# package: apt-get purge took $(since "$t0") s"
 left=$( (ours_under_updates; ls -d /var/lib/dkms/nvfio 2>/dev/null) | tr '\n' ' ')
 v=""
@@ -292,8 +332,8 @@ for k in "${KVERS[@]}"; do
 	v=$(modinfo -k "$k" -F version vfio 2>&1)
 	[[ $v != nvfio-* ]] || { v="$k: $v"; break; }
 done
-if [ "$rc" -ne 0 ] || [ -n "$(pkg_state)" ]; then
-	notok remove "apt-get purge $PKG: status $rc, package state '$(pkg_state)'"
+if [ "$rc" -ne 0 ] || [ -n "$(pkg_state)" ] || [ -n "$(pkg_state $TOOL_PKG)" ] || [ -e /usr/sbin/vfioctl ]; then
+	notok remove "apt-get purge $PKG $TOOL_PKG: status $rc, package states '$(pkg_state)' '$(pkg_state $TOOL_PKG)'"
 	show_log "$out/remove.log"
 elif [ -n "${left// /}" ]; then
 	notok remove "left after the purge: $left"

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Build the DKMS package build/nvfio-dkms_<VERSION>_all.deb with Debian's own
-# tooling (debhelper + dh-dkms), from a staging copy of the module sources in
-# build/deb/, so that the tree stays clean. The version is the VERSION file's:
+# Build the DKMS package build/nvfio-dkms_<VERSION>_all.deb and the tool's
+# package build/vfioctl_<VERSION>_<arch>.deb with Debian's own tooling
+# (debhelper + dh-dkms), from a staging copy of the sources in build/deb/, so
+# that the tree stays clean. The version is the VERSION file's:
 # debian/changelog is written here, and dh_dkms puts it in dkms.conf.
 # Shipped: dkms.conf, VERSION and kernel/ without kernel/testing (the
-# test-only module is never packaged). Prints the .deb's path last.
+# test-only module is never packaged) in nvfio-dkms; vfioctl (built from
+# tools/vfioctl), its man page and bash completion in vfioctl. Prints the
+# .debs' paths last, nvfio-dkms's first.
 set -eu
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "${0##*/}: error: $*" >&2; exit 1; }
@@ -30,6 +33,11 @@ cp "$REPO/VERSION" "$REPO/dkms.conf" "$SRC/"
 		mkdir -p "$SRC/$(dirname "$f")"
 		cp "$REPO/$f" "$SRC/$f"
 	done
+# vfioctl's sources and the Makefile that builds them.
+mkdir -p "$SRC/tools/vfioctl"
+cp "$REPO/tools/Makefile" "$SRC/tools/"
+cp "$REPO"/tools/vfioctl/*.[ch] "$REPO/tools/vfioctl/vfioctl.8" \
+	"$REPO/tools/vfioctl/vfioctl.bash-completion" "$SRC/tools/vfioctl/"
 cp -r "$REPO/packaging/debian" "$SRC/debian"
 
 # The changelog's date: the last commit's, for a reproducible package.
@@ -49,6 +57,10 @@ echo "mkdeb: building nvfio-dkms $VERSION in ${STAGE#"$REPO"/}" >&2
 	die "dpkg-buildpackage failed (log: $STAGE/build.log)"
 }
 deb=nvfio-dkms_${VERSION}_all.deb
-[ -f "$STAGE/$deb" ] || die "dpkg-buildpackage did not make $deb (log: $STAGE/build.log)"
-mv "$STAGE/$deb" "$REPO/build/$deb"
+tool=vfioctl_${VERSION}_$(dpkg --print-architecture).deb
+for d in "$deb" "$tool"; do
+	[ -f "$STAGE/$d" ] || die "dpkg-buildpackage did not make $d (log: $STAGE/build.log)"
+	mv "$STAGE/$d" "$REPO/build/$d"
+done
 echo "$REPO/build/$deb"
+echo "$REPO/build/$tool"
