@@ -44,11 +44,21 @@ if [ -f "$OUT/key" ] && [ "$(cat "$OUT/key")" = "$key" ] && [ -f "$OUT/release" 
 	exit 0
 fi
 
-rm -rf "$OUT"
-mkdir -p "$OUT/obj"
-note "extracting linux-source-6.12 $srcver"
-tar -C "$OUT" -xJf "$TARBALL"
-mv "$OUT/linux-source-6.12" "$OUT/src"
+# A new source package starts from scratch; a changed fragment or script
+# reconfigures the existing tree, and kbuild rebuilds only what the changed
+# options touch (minutes, not the full build).
+if [ ! -f "$OUT/srcver" ] || [ "$(cat "$OUT/srcver")" != "$srcver" ] || [ ! -d "$OUT/src" ]; then
+	rm -rf "$OUT"
+	mkdir -p "$OUT/obj"
+	note "extracting linux-source-6.12 $srcver"
+	tar -C "$OUT" -xJf "$TARBALL"
+	mv "$OUT/linux-source-6.12" "$OUT/src"
+	echo "$srcver" >"$OUT/srcver"
+else
+	note "reconfiguring the existing $srcver tree (incremental build)"
+	rm -f "$OUT/key" "$OUT/release"
+	mkdir -p "$OUT/obj"
+fi
 SRC=$OUT/src
 K=(make -C "$SRC" O="$OUT/obj" -s)
 
