@@ -16,6 +16,22 @@
  *   - the same operation without injection succeeds (and is undone).
  * Leaked objects are caught by the kmemleak scan the runner does after all
  * tests (bench/guest/run-tests.sh), which fails the whole run.
+ *
+ * Which allocations count as fault points: those nvfio makes, not every
+ * allocation the syscall reaches. Both fault attributes get the stack-trace
+ * filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER): require-start/end span
+ * the text of our three modules and stacktrace-depth is FI_DEPTH, so an
+ * allocation is failed only when one of our functions is among its
+ * FI_DEPTH innermost frames - our kmalloc/kvmalloc/kasprintf/alloc_pages
+ * calls and those of thin helpers we call, not those deep inside the kernel
+ * services we call. Unfiltered sweeps (depth 32: anything under our calls)
+ * failed only in those services' own error paths, which mainline's vfio
+ * reaches through the same calls: a KASAN use-after-free in the ACPI
+ * interpreter (pci_enable_device evaluating _PRT), the IOMMU core's WARN in
+ * its "nofail" return to the default domain (iommu_group_release_dma_owner)
+ * and genirq's WARN removing /proc/irq entries it failed to create
+ * (request_irq, then pci_disable_msi). NVFIO_FAULTINJ_DEPTH=<n> runs the
+ * sweeps with another depth (1..32) to look at those again.
  */
 #include "type1_util.h"
 
@@ -25,6 +41,8 @@
 #define FI_MAX_POINTS 4000
 #define FI_BUF_SIZE (16 * SZ_4K)
 #define FI_IOVA 0x400000ULL
+#define FI_DEPTH 8
+#define FI_MAX_DEPTH 32 /* the kernel's MAX_STACK_TRACE_DEPTH */
 
 /* A sweep target: prep (not injected) sets up, op is swept, undo reverts a
  * successful op, cleanup (not injected) undoes prep. Each returns 0 or
@@ -64,11 +82,78 @@ static void fi_debugfs_write(const char *path, const char *val)
 		FAIL("cannot write %s to %s: %s", val, path, strerror(errno));
 }
 
+/*
+ * The span of our modules' text, from /proc/kallsyms (root sees the
+ * addresses): from the lowest text symbol of vfio, vfio_iommu_type1 and
+ * vfio_pci to 64 KiB past the highest (the end of its function). Another
+ * module's text inside the span is harmless: fail-nth is armed only around
+ * our syscalls, where such a frame can only be one we called.
+ */
+static void fi_our_text(unsigned long *start, unsigned long *end)
+{
+	static const char *const mods[] = {"[vfio]", "[vfio_iommu_type1]",
+					   "[vfio_pci]"};
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512], type, name[256], mod[128];
+	unsigned long addr, lo = ~0UL, hi = 0;
+
+	if (!f)
+		FAIL("cannot open /proc/kallsyms: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx %c %255s %127s", &addr, &type, name,
+			   mod) != 4 ||
+		    (type != 't' && type != 'T'))
+			continue;
+		for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+			if (strcmp(mod, mods[i]))
+				continue;
+			if (addr < lo)
+				lo = addr;
+			if (addr > hi)
+				hi = addr;
+		}
+	}
+	fclose(f);
+	if (!hi || lo == ~0UL)
+		FAIL("no text symbols of vfio, vfio_iommu_type1 and vfio_pci "
+		     "with addresses in /proc/kallsyms (kptr_restrict?)");
+	*start = lo;
+	*end = hi + 0x10000;
+}
+
+/* Filter one fault attribute to allocations under our text (see top). */
+static void fi_filter(const char *attr, unsigned long start,
+		      unsigned long end, unsigned int depth)
+{
+	char path[128], val[32];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/require-start",
+		 attr);
+	snprintf(val, sizeof(val), "%#lx", start);
+	fi_debugfs_write(path, val);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/require-end", attr);
+	snprintf(val, sizeof(val), "%#lx", end);
+	fi_debugfs_write(path, val);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/reject-start", attr);
+	fi_debugfs_write(path, "0");
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/reject-end", attr);
+	fi_debugfs_write(path, "0");
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/stacktrace-depth",
+		 attr);
+	snprintf(val, sizeof(val), "%u", depth);
+	fi_debugfs_write(path, val);
+}
+
 /* Open this thread's fail-nth and let the two fault attributes fail the
  * allocations VFIO makes (GFP_KERNEL ones sleep, so the defaults would
- * ignore them; order 0 too). Skips where the kernel has no fault injection. */
+ * ignore them; order 0 too), filtered to ours (see top). Skips where the
+ * kernel has no fault injection or no stack-trace filter. */
 static void fi_init(void)
 {
+	const char *env = getenv("NVFIO_FAULTINJ_DEPTH");
+	unsigned int depth = env ? (unsigned int)atoi(env) : FI_DEPTH;
+	unsigned long start, end;
+
 	REQUIRE_OURS();
 	fi_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (fi_fd < 0)
@@ -82,6 +167,17 @@ static void fi_init(void)
 			 "N");
 	fi_debugfs_write("/sys/kernel/debug/fail_page_alloc/min-order", "0");
 	fi_debugfs_write("/sys/kernel/debug/fail_page_alloc/verbose", "0");
+	if (access("/sys/kernel/debug/failslab/stacktrace-depth", F_OK))
+		SKIP("no stack-trace filter in failslab "
+		     "(CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)");
+	if (depth < 1 || depth > FI_MAX_DEPTH)
+		FAIL("NVFIO_FAULTINJ_DEPTH=%s: want 1..%d", env, FI_MAX_DEPTH);
+	fi_our_text(&start, &end);
+	fi_filter("failslab", start, end, depth);
+	fi_filter("fail_page_alloc", start, end, depth);
+	printf("note: failing allocations with our text (%#lx-%#lx) in their "
+	       "%u innermost frames\n",
+	       start, end, depth);
 }
 
 static void fi_arm(unsigned int nth)
@@ -680,6 +776,10 @@ static void fi_run(const struct fi_op *ops, size_t n)
 	fi_ctx_init(&c);
 	for (size_t i = 0; i < n; i++)
 		points += fi_sweep(&ops[i], &c);
+	/* A sweep that never injected tested nothing: the filter is wrong. */
+	if (!points)
+		FAIL("no operation reached a fault point: is the filter "
+		     "(our text, depth) right?");
 	printf("note: %zu operations, %u fault points, every one failed "
 	       "cleanly\n",
 	       n, points);
