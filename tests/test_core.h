@@ -45,6 +45,15 @@ static inline void sg_setup(struct shared_group *g, bool bind_edu)
 		FAIL("bind %s to vfio-pci: %s", g->edu, vu_last_error());
 }
 
+/* Bind the e1000 of the group to its kernel driver (loads it if needed). */
+static inline void sg_bind_e1000(struct shared_group *g)
+{
+	ASSERT_OK(cu_modprobe("e1000"));
+	if (strcmp(cu_driver(g->nic), "e1000"))
+		ASSERT_OK(cu_bind_direct(g->nic, "e1000"));
+	ASSERT_EQ(0, strcmp(cu_driver(g->nic), "e1000"));
+}
+
 /* Module names: the same in both stacks. */
 static inline const char *type1_module(void)
 {

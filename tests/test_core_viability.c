@@ -4,19 +4,12 @@
  * edu and an e1000 behind a PCI bridge).  A group is viable while no device
  * of it is bound to a kernel driver that does DMA; attaching it to a
  * container claims DMA ownership, which keeps such drivers from binding.
+ * The kernel line that explains the refusal: refusal_not_viable
+ * (test_refusal_log.c).
  */
 #include "test_core.h"
 
 #include <fcntl.h>
-
-/* Bind the e1000 of the group to its kernel driver (loads it if needed). */
-static void bind_e1000(struct shared_group *g)
-{
-	ASSERT_OK(cu_modprobe("e1000"));
-	if (strcmp(cu_driver(g->nic), "e1000"))
-		ASSERT_OK(cu_bind_direct(g->nic, "e1000"));
-	ASSERT_EQ(0, strcmp(cu_driver(g->nic), "e1000"));
-}
 
 TEST(core_viability_kernel_driver)
 {
@@ -30,7 +23,7 @@ TEST(core_viability_kernel_driver)
 	ASSERT_EQ(VIABLE, core_group_flags(d.group));
 
 	/* The e1000 does DMA for the kernel: the group is not viable. */
-	bind_e1000(&g);
+	sg_bind_e1000(&g);
 	ASSERT_EQ(0, core_group_flags(d.group));
 	ASSERT_ERRNO(EPERM,
 		     ioctl(d.group, VFIO_GROUP_SET_CONTAINER, &d.container));
@@ -63,7 +56,7 @@ TEST(core_viability_vfio_probe_in_used_group)
 	sg_setup(&g, false);
 	if (cu_driver(g.edu)[0])
 		ASSERT_OK(cu_unbind(g.edu));
-	bind_e1000(&g);
+	sg_bind_e1000(&g);
 	ASSERT_OK(cu_bind(g.edu, "vfio-pci"));
 	group = open(g.path, O_RDWR | O_CLOEXEC);
 	ASSERT_OK(group);
@@ -112,48 +105,5 @@ TEST(core_viability_owned_blocks_drivers)
 	ASSERT_OK(cu_bind_direct(g.nic, "e1000"));
 	ASSERT_EQ(0, strcmp(cu_driver(g.nic), "e1000"));
 	ASSERT_EQ(0, core_group_flags(d.group));
-	vu_dev_close(&d);
-}
-
-/*
- * Beyond mainline: a refusal for viability says in one kernel log line
- * which group, which device and which driver, so the user knows what to
- * unbind.
- */
-TEST_OURS_ONLY(core_viability_refusal_logged)
-{
-	const char *need[4];
-	struct shared_group g;
-	char gid[32], line[512];
-	struct vu_dev d;
-	int kmsg;
-
-	sg_setup(&g, true);
-	bind_e1000(&g);
-	fx_open(&d, VU_STAGE_CONTAINER);
-	d.group = open(g.path, O_RDWR | O_CLOEXEC);
-	ASSERT_OK(d.group);
-	snprintf(gid, sizeof(gid), "group %d ", g.id);
-	need[0] = gid;
-	need[1] = g.nic;
-	need[2] = "e1000";
-	need[3] = NULL;
-
-	kmsg = cu_kmsg_open();
-	ASSERT_OK(kmsg);
-	ASSERT_ERRNO(EPERM,
-		     ioctl(d.group, VFIO_GROUP_SET_CONTAINER, &d.container));
-	if (!cu_kmsg_find(kmsg, need, line, sizeof(line)))
-		FAIL("no kernel log line naming '%s', %s and e1000", gid,
-		     g.nic);
-	printf("SET_CONTAINER: %s", line);
-	/* The edu itself is ours: it is not named as a blocker. */
-	ASSERT_TRUE(!strstr(line, g.edu));
-
-	ASSERT_ERRNO(EINVAL, ioctl(d.group, VFIO_GROUP_GET_DEVICE_FD, g.edu));
-	if (!cu_kmsg_find(kmsg, need, line, sizeof(line)))
-		FAIL("GET_DEVICE_FD: no kernel log line naming the blocker");
-	printf("GET_DEVICE_FD: %s", line);
-	close(kmsg);
 	vu_dev_close(&d);
 }

@@ -337,47 +337,6 @@ struct nvfio_container *nvfio_container_from_file(struct file *file)
 }
 
 /* The blockers of one refused group, gathered into one log line. */
-struct nvfio_blockers {
-	char line[256];
-	size_t len;
-	unsigned int count;
-};
-
-static int nvfio_find_dma_user(struct device *dev, void *data)
-{
-	struct nvfio_blockers *b = data;
-	struct device_driver *drv = READ_ONCE(dev->driver);
-
-	/* Drivers that declare they do no DMA of their own do not count. */
-	if (!drv || (dev_is_pci(dev) && to_pci_driver(drv)->driver_managed_dma))
-		return 0;
-	if (b->len < sizeof(b->line))
-		b->len += scnprintf(b->line + b->len, sizeof(b->line) - b->len,
-				    "%s%s (driver %s)", b->count ? ", " : "",
-				    dev_name(dev), drv->name);
-	b->count++;
-	return 0;
-}
-
-/*
- * Say in one line why @group cannot be owned by userspace: which devices
- * are bound to which kernel drivers, or, if none is, that someone else
- * (another container, iommufd) owns it.  Mainline logs nothing here.
- */
-void nvfio_report_not_viable(struct nvfio_group *group)
-{
-	struct nvfio_blockers b = {};
-	int id = iommu_group_id(group->iommu_group);
-
-	iommu_group_for_each_dev(group->iommu_group, &b, nvfio_find_dma_user);
-	if (b.count)
-		pr_warn("nvfio: group %d is not viable: bound to kernel drivers: %s; unbind %s to use the group\n",
-			id, b.line, b.count > 1 ? "them" : "it");
-	else
-		pr_warn("nvfio: group %d is not viable: its DMA is owned by another user (container or iommufd)\n",
-			id);
-}
-
 /*
  * VFIO_GROUP_SET_CONTAINER: @group->lock held, @group has no container.
  * Claims DMA ownership of the IOMMU group, which fails while any device of
@@ -404,7 +363,8 @@ int nvfio_container_attach_group(struct nvfio_container *c,
 	if (!group->noiommu) {
 		ret = iommu_group_claim_dma_owner(group->iommu_group, group);
 		if (ret) {
-			nvfio_report_not_viable(group);
+			nvfio_refuse_not_viable(group,
+						"VFIO_GROUP_SET_CONTAINER");
 			goto out;
 		}
 	}

@@ -43,6 +43,7 @@
 #include <linux/cdev.h>
 #include <linux/kref.h>
 #include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 
 #include "nvfio.h"
@@ -92,6 +93,8 @@ struct nvfio_container {
  * @iommu_group:    the kernel's IOMMU group (reference held); NULL once the
  *                  last device has left, which makes every ioctl -ENODEV
  * @opened_file:    the one open group file, or NULL
+ * @opener_pid, @opener_comm: the process that opened it (tgid, comm at
+ *                  open), named when another open is refused
  * @container:      the container the group is attached to, or NULL
  * @container_entry: in container->groups; container->lock
  * @container_users: 1 for the attachment + 1 per device with open fds
@@ -110,6 +113,8 @@ struct nvfio_group {
 	struct mutex lock;
 	struct iommu_group *iommu_group;
 	struct file *opened_file;
+	pid_t opener_pid;
+	char opener_comm[TASK_COMM_LEN];
 	struct nvfio_container *container;
 	struct list_head container_entry;
 	unsigned int container_users;
@@ -131,7 +136,10 @@ void nvfio_container_detach_group(struct nvfio_group *group);
 bool nvfio_container_has_iommu(struct nvfio_container *container);
 long nvfio_container_check_extension(struct nvfio_container *c,
 				     unsigned long arg);
-void nvfio_report_not_viable(struct nvfio_group *group);
+
+/* refusal.c: the lines that explain a refusal (docs/refusals.md) */
+void nvfio_refuse_not_viable(struct nvfio_group *group, const char *op);
+void nvfio_refuse_group_busy(struct nvfio_group *group);
 
 /* group.c */
 int nvfio_group_init(void);

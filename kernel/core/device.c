@@ -140,7 +140,8 @@ static int nvfio_device_open(struct nvfio_device *vdev)
 		/* Say so when the group could not even join a container. */
 		if (group->iommu_group &&
 		    iommu_group_dma_owner_claimed(group->iommu_group))
-			nvfio_report_not_viable(group);
+			nvfio_refuse_not_viable(group,
+						"VFIO_GROUP_GET_DEVICE_FD");
 		ret = -EINVAL;
 		goto out;
 	}

@@ -18,6 +18,7 @@
  */
 #include <linux/capability.h>
 #include <linux/file.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -138,14 +139,18 @@ static int nvfio_group_open(struct inode *inode, struct file *file)
 	int ret = 0;
 
 	mutex_lock(&group->lock);
-	if (!group->iommu_group)
+	if (!group->iommu_group) {
 		ret = -ENODEV; /* raced with the last device leaving */
-	else if (group->noiommu && !capable(CAP_SYS_RAWIO))
+	} else if (group->noiommu && !capable(CAP_SYS_RAWIO)) {
 		ret = -EPERM; /* no IOMMU: the device can DMA anywhere */
-	else if (group->opened_file)
+	} else if (group->opened_file) {
 		ret = -EBUSY; /* one user of a group at a time */
-	else
+		nvfio_refuse_group_busy(group);
+	} else {
 		group->opened_file = file;
+		group->opener_pid = task_tgid_nr(current);
+		get_task_comm(group->opener_comm, current);
+	}
 	mutex_unlock(&group->lock);
 	if (!ret)
 		file->private_data = group;

@@ -190,6 +190,12 @@ struct iommu_group *vfio_file_iommu_group(struct file *file);
  * its first open), or NULL.  Compare only; never dereference.
  */
 struct kvm *nvfio_file_kvm(struct file *file);
+/*
+ * Test builds only (kernel/iommu_type1/test_hooks.c): log the type1
+ * backend's line for an attach refused without interrupt remapping, for
+ * IOMMU group @id (docs/refusals.md); the bench cannot cause the refusal.
+ */
+void nvfio_type1_test_refuse_unsafe_msi(int id);
 
 /* ------------------------------------------------------------------ */
 /* IOMMU backends                                                      */

@@ -181,8 +181,7 @@ int type1_attach_group(void *data, struct iommu_group *group)
 
 	if (!nvfio_group_has_isolated_msi(group)) {
 		if (!type1_allow_unsafe_interrupts) {
-			pr_warn("vfio_iommu_type1: IOMMU group %d: no interrupt remapping, MSIs are not isolated; refusing it. Load with allow_unsafe_interrupts=1 to accept such groups (unsafe)\n",
-				iommu_group_id(group));
+			type1_refuse_unsafe_msi(iommu_group_id(group));
 			ret = -EPERM;
 			goto out_unlock;
 		}

@@ -52,7 +52,8 @@ static void *type1_open(unsigned long arg)
 	c->pgsize_bitmap = PAGE_MASK;
 	mutex_init(&c->dma_lock);
 	c->dmas = RB_ROOT;
-	c->dma_avail = READ_ONCE(type1_dma_entry_limit);
+	c->dma_limit = READ_ONCE(type1_dma_entry_limit);
+	c->dma_avail = c->dma_limit;
 	init_waitqueue_head(&c->dma_wq);
 	return c;
 }

@@ -230,6 +230,7 @@ static int type1_do_map(struct type1_container *c,
 	size_t size = map->size;
 	size_t pgsize = type1_min_pgsize(c);
 	struct type1_dma *dma;
+	int refused = 0; /* a refusal that gets a line (docs/refusals.md) */
 	int prot = 0;
 	int ret;
 
@@ -272,9 +273,9 @@ static int type1_do_map(struct type1_container *c,
 	if (type1_dma_first(c, iova, iova + size - 1))
 		ret = -EEXIST;
 	else if (!c->dma_avail)
-		ret = -ENOSPC;
+		ret = refused = -ENOSPC;
 	else if (!type1_iova_valid(c, iova, iova + size - 1))
-		ret = -EINVAL;
+		ret = refused = -EINVAL;
 	else if (c->dirty_tracking && !type1_dirty_size_ok(size, pgsize))
 		ret = -EINVAL; /* too large for a dirty bitmap */
 	else
@@ -282,6 +283,11 @@ static int type1_do_map(struct type1_container *c,
 	if (ret) {
 		mutex_unlock(&c->dma_lock);
 		kfree(dma);
+		/* Say why (under topo_lock, which the walk needs). */
+		if (refused == -ENOSPC)
+			type1_refuse_entry_limit(c->dma_limit);
+		else if (refused == -EINVAL)
+			type1_refuse_iova(c, iova, iova + size - 1);
 		return ret;
 	}
 	mmgrab(dma->mm);

@@ -76,13 +76,6 @@ bool type1_page_counts(struct page *page)
 	return !PageReserved(page);
 }
 
-static void type1_warn_memlock(void)
-{
-	pr_warn_ratelimited(
-		"vfio_iommu_type1: %s[%d]: RLIMIT_MEMLOCK (%lu bytes) exceeded\n",
-		current->comm, task_pid_nr(current), rlimit(RLIMIT_MEMLOCK));
-}
-
 int type1_account(struct mm_struct *mm, unsigned long npages)
 {
 	int ret;
@@ -92,7 +85,7 @@ int type1_account(struct mm_struct *mm, unsigned long npages)
 	/* Checks current's RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK. */
 	ret = account_locked_vm(mm, npages, true);
 	if (ret == -ENOMEM)
-		type1_warn_memlock();
+		type1_refuse_memlock(mm, npages);
 	return ret;
 }
 
@@ -277,7 +270,7 @@ long type1_pin(struct type1_dma *dma, unsigned long vaddr, unsigned long npages,
 		err = account_locked_vm(mm, counted, true);
 		if (err) {
 			if (err == -ENOMEM)
-				type1_warn_memlock();
+				type1_refuse_memlock(mm, counted);
 			unpin_user_pages(p->pages, ret);
 			return err;
 		}

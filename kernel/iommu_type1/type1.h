@@ -87,6 +87,7 @@ struct type1_container {
 	struct mutex dma_lock;
 	struct rb_root dmas; /* type1_dma.node; dma_lock */
 	unsigned int dma_avail; /* entries left; dma_lock */
+	unsigned int dma_limit; /* dma_entry_limit at open; never changes */
 	unsigned int vaddr_invalid_count; /* dma_lock */
 	unsigned long dma_gen; /* bumped when a busy dma settles */
 	bool dirty_tracking; /* VFIO_IOMMU_DIRTY_PAGES started; dma_lock */
@@ -243,6 +244,13 @@ bool type1_iova_valid(struct type1_container *c, dma_addr_t start,
 		      dma_addr_t last);
 bool type1_iova_covers_dmas(struct type1_container *c,
 			    struct list_head *ranges);
+
+/* refusal.c: the lines that explain a refusal (docs/refusals.md) */
+void type1_refuse_memlock(struct mm_struct *mm, unsigned long npages);
+void type1_refuse_unsafe_msi(int id);
+void type1_refuse_entry_limit(unsigned int limit);
+void type1_refuse_iova(struct type1_container *c, dma_addr_t start,
+		       dma_addr_t last);
 
 /* domain.c: groups and domains */
 int type1_attach_group(void *data, struct iommu_group *group);

@@ -281,6 +281,7 @@ void nvfio_pci_devset_unlock(struct nvfio_pci_device *vdev);
 struct list_head *nvfio_pci_devset_members(struct nvfio_pci_device *vdev);
 struct pci_dev *nvfio_pci_devset_resettable(struct nvfio_pci_device *vdev,
 					    bool *slot);
+struct pci_dev *nvfio_pci_devset_outsider(struct nvfio_pci_device *vdev);
 int nvfio_pci_devset_reset_bus(struct nvfio_pci_device *vdev,
 			       struct pci_dev *pdev);
 void nvfio_pci_devset_try_reset(struct nvfio_pci_device *vdev);

@@ -158,6 +158,44 @@ struct pci_dev *nvfio_pci_devset_resettable(struct nvfio_pci_device *vdev,
 	return pdev;
 }
 
+struct nvfio_pci_outsider {
+	struct nvfio_pci_devset *set;
+	struct pci_dev *found;
+};
+
+static int nvfio_pci_devset_find_outsider(struct pci_dev *pdev, void *data)
+{
+	struct nvfio_pci_outsider *o = data;
+
+	if (!nvfio_pci_devset_has(pdev, o->set))
+		return 0;
+	o->found = pci_dev_get(pdev);
+	return -EBUSY; /* found: stop the walk */
+}
+
+/*
+ * Why nvfio_pci_devset_resettable() said no: the first function a reset of
+ * @vdev's domain would hit that is not a member of the set (with a
+ * reference the caller puts), or NULL if there is none (no reset at all).
+ * Set's lock held.
+ */
+struct pci_dev *nvfio_pci_devset_outsider(struct nvfio_pci_device *vdev)
+{
+	struct nvfio_pci_outsider o = {.set = vdev->devset};
+	struct pci_dev *pdev;
+	bool slot;
+
+	lockdep_assert_held(&o.set->lock);
+	pdev = list_first_entry(&o.set->devices, struct nvfio_pci_device,
+				devset_entry)
+		       ->pdev;
+	if (nvfio_pci_reset_scope(pdev, &slot))
+		return NULL;
+	nvfio_pci_for_each_affected(pdev, slot, nvfio_pci_devset_find_outsider,
+				    &o);
+	return o.found;
+}
+
 /*
  * Reset @vdev's domain through @pdev (from nvfio_pci_devset_resettable()),
  * the set's lock held.  Every member's memory_lock is held for write around

@@ -23,7 +23,9 @@
  * gets its mappings zapped and its memory_lock held for write (try-locked:
  * contention fails with -EBUSY rather than risking an ABBA between two
  * resetting users) while pci_reset_bus() saves, resets and restores the
- * whole bus.
+ * whole bus.  A hot reset refused because of what it would hit (a
+ * function not on vfio-pci, a group the user did not pass, no bus or slot
+ * reset) logs which one (nvfio_pci_refuse_*, docs/refusals.md).
  *
  * Locking.  The reset domain's lock (pci_devset.c) is held over a hot reset
  * and over the fill of the hot reset info; memory_locks inside it.
@@ -35,6 +37,7 @@
 
 #include "nvfio_compat.h"
 #include "nvfio_pci.h"
+#include "nvfio_refusal.h"
 
 /* ---- revocation ---------------------------------------------------- */
 
@@ -252,6 +255,60 @@ static bool nvfio_pci_owned(const struct nvfio_pci_owned *owned,
 }
 
 /*
+ * The line that explains a refused hot reset (docs/refusals.md): @cause
+ * names what blocks it, @fix what to do.  One rate limit for all of them.
+ */
+static void nvfio_pci_refuse_hot_reset(struct nvfio_pci_device *vdev,
+				       const char *cause, const char *fix)
+{
+	dev_warn_ratelimited(
+		&vdev->pdev->dev,
+		"VFIO_DEVICE_PCI_HOT_RESET refused for " NVFIO_WHO_FMT
+		": %s; %s\n",
+		NVFIO_WHO_ARGS, cause, fix);
+}
+
+/* A function the reset hits is not bound to vfio-pci: name it (lock held). */
+static void nvfio_pci_refuse_outsider(struct nvfio_pci_device *vdev)
+{
+	struct pci_dev *pdev = nvfio_pci_devset_outsider(vdev);
+	struct device_driver *drv;
+	char cause[128];
+
+	if (!pdev) {
+		nvfio_pci_refuse_hot_reset(
+			vdev, "neither its slot nor its bus can be reset",
+			"use VFIO_DEVICE_RESET instead");
+		return;
+	}
+	drv = READ_ONCE(pdev->dev.driver);
+	snprintf(
+		cause, sizeof(cause),
+		"the reset hits %s, which is not bound to vfio-pci (driver %s)",
+		pci_name(pdev), drv ? drv->name : "none");
+	pci_dev_put(pdev);
+	nvfio_pci_refuse_hot_reset(
+		vdev, cause, "bind it to vfio-pci and pass its group's fd too");
+}
+
+/* No group fd the user passed has @cur's group (set's lock held). */
+static void nvfio_pci_refuse_unowned(struct nvfio_pci_device *vdev,
+				     struct nvfio_pci_device *cur)
+{
+	struct iommu_group *group = iommu_group_get(&cur->pdev->dev);
+	int id = group ? iommu_group_id(group) : -1;
+	char cause[128], fix[64];
+
+	iommu_group_put(group);
+	snprintf(
+		cause, sizeof(cause),
+		"the reset hits %s of group %d, and no group fd passed is that group's",
+		pci_name(cur->pdev), id);
+	snprintf(fix, sizeof(fix), "pass a fd of /dev/vfio/%d too", id);
+	nvfio_pci_refuse_hot_reset(vdev, cause, fix);
+}
+
+/*
  * Check that every function the reset hits is ours and the user's, lock out
  * every member of the reset domain, reset.  The caller holds the group
  * files behind @owned for the whole call.
@@ -269,6 +326,7 @@ static int nvfio_pci_do_hot_reset(struct nvfio_pci_device *vdev,
 	/* A function hit by the reset that is not bound to us: not ours. */
 	pdev = nvfio_pci_devset_resettable(vdev, &slot);
 	if (!pdev) {
+		nvfio_pci_refuse_outsider(vdev);
 		ret = -EINVAL;
 		goto out_unlock;
 	}
@@ -276,6 +334,7 @@ static int nvfio_pci_do_hot_reset(struct nvfio_pci_device *vdev,
 	members = nvfio_pci_devset_members(vdev);
 	list_for_each_entry(cur, members, devset_entry) {
 		if (!nvfio_pci_owned(owned, cur)) {
+			nvfio_pci_refuse_unowned(vdev, cur);
 			ret = -EINVAL;
 			goto out_unlock;
 		}
@@ -312,8 +371,13 @@ int nvfio_pci_ioctl_hot_reset(struct nvfio_pci_device *vdev, void __user *arg)
 		return -EINVAL;
 
 	ret = nvfio_pci_reset_scope(vdev->pdev, &slot);
-	if (ret)
+	if (ret) {
+		nvfio_pci_refuse_hot_reset(
+			vdev,
+			"neither its slot nor its bus can be reset (e.g. it is on a root bus)",
+			"use VFIO_DEVICE_RESET instead");
 		return ret;
+	}
 
 	/* One group per affected function at most: bounds the copy. */
 	nvfio_pci_for_each_affected(vdev->pdev, slot, nvfio_pci_count_one,

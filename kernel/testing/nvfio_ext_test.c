@@ -4,7 +4,9 @@
  *
  * Each open of /dev/nvfio_ext_test can hold one group through the
  * external-user API; closing the file puts it.  It also reports which kvm a
- * group or device file has (NVFIO_EXT_KVM), for the KVM tests.  Locking: a
+ * group or device file has (NVFIO_EXT_KVM), for the KVM tests, and has the
+ * type1 backend log a refusal line the bench cannot cause
+ * (NVFIO_EXT_UNSAFE_MSI_LINE).  Locking: a
  * per-file mutex around the held group.
  */
 #include <linux/file.h>
@@ -115,6 +117,14 @@ static long ext_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case NVFIO_EXT_KVM:
 		ret = ext_kvm((struct nvfio_ext_kvm __user *)arg);
 		break;
+	case NVFIO_EXT_UNSAFE_MSI_LINE: {
+		int id;
+
+		ret = get_user(id, (int __user *)arg);
+		if (!ret)
+			nvfio_type1_test_refuse_unsafe_msi(id);
+		break;
+	}
 	default:
 		ret = -ENOTTY;
 	}

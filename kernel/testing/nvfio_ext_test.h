@@ -34,4 +34,11 @@ struct nvfio_ext_kvm {
 #define NVFIO_EXT_KVM_VM 1
 #define NVFIO_EXT_KVM_OTHER 2
 
+/*
+ * Have the type1 backend log its refusal line for IOMMU group *arg being
+ * attached without interrupt remapping (the bench has interrupt remapping,
+ * so the refusal itself never happens there).  Returns 0.
+ */
+#define NVFIO_EXT_UNSAFE_MSI_LINE _IOW('N', 0x44, int)
+
 #endif
