@@ -7,7 +7,8 @@
 # libvirt-daemon with its qemu and node device drivers and libvirt-clients for
 # virsh, python3 for the bench's port picker and the vfioctl tests' JSON
 # checks), pci.ids (vfioctl's device names), bash-completion (the vfioctl
-# completion test), and the guest kernels (image +
+# completion test), trace-cmd (the nvfio trace events client test), and
+# the guest kernels (image +
 # headers): Debian 12's 6.12 LTS and its default 6.1 (the series
 # scripts/kver.sh lists). Idempotent: when everything is there it only checks
 # and exits, without touching apt.
@@ -17,7 +18,7 @@
 set -eu
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-PKGS="qemu-system-x86 busybox-static cpio kmod xz-utils sparse linux-libc-dev dkms dh-dkms debhelper dpkg-dev dpdk dpdk-dev driverctl libvirt-daemon libvirt-clients python3 pci.ids bash-completion"
+PKGS="qemu-system-x86 busybox-static cpio kmod xz-utils sparse linux-libc-dev dkms dh-dkms debhelper dpkg-dev dpdk dpdk-dev driverctl libvirt-daemon libvirt-clients python3 pci.ids bash-completion trace-cmd"
 
 installed() {
 	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]

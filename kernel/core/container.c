@@ -96,6 +96,7 @@ static void nvfio_container_free(struct kref *ref)
 	struct nvfio_container *c = container_of(ref, typeof(*c), ref);
 
 	WARN_ON(!list_empty(&c->groups) || c->iommu);
+	nvfio_debugfs_container_remove(c);
 	kfree(c);
 }
 
@@ -298,6 +299,7 @@ static int nvfio_container_mmap(struct file *file, struct vm_area_struct *vma)
 static int nvfio_container_open(struct inode *inode, struct file *file)
 {
 	struct nvfio_container *c;
+	int ret;
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
@@ -305,6 +307,11 @@ static int nvfio_container_open(struct inode *inode, struct file *file)
 	kref_init(&c->ref);
 	init_rwsem(&c->lock);
 	INIT_LIST_HEAD(&c->groups);
+	ret = nvfio_debugfs_container_add(c);
+	if (ret) {
+		kfree(c);
+		return ret;
+	}
 	file->private_data = c;
 	return 0;
 }

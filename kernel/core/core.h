@@ -15,6 +15,11 @@
  *       container->lock (rw)   group list and backend of one container
  *         nvfio_backends.lock  registered IOMMU backends
  *   group->dev_lock            the group's device list (leaf lock)
+ *   device->holders_lock       (spinlock, leaf) the device's holder records
+ *
+ * The visibility files (device_sysfs.c, debugfs.c) read under the lock
+ * that protects what they show; sysfs and debugfs removal wait for their
+ * readers, and no path removes them holding a lock a reader takes.
  *
  * What bus drivers call while holding their own locks takes none of these:
  * nvfio_file_has_dev() compares pointers (vfio-pci's hot reset calls it
@@ -70,6 +75,9 @@ extern struct nvfio_groups nvfio_groups;
  * @noiommu:    the attached groups are no-IOMMU groups (noiommu.c), which
  *              mix with no others and use only the no-IOMMU backend;
  *              meaningful while @groups is not empty; @lock
+ * @id:         small integer from open to free: its debugfs directory
+ *              nvfio/containers/<id>/ (debugfs.c) and sysfs nvfio/container
+ * @debugfs:    that directory, or NULL
  */
 struct nvfio_container {
 	struct kref ref;
@@ -78,6 +86,19 @@ struct nvfio_container {
 	const struct nvfio_iommu_ops *iommu;
 	void *iommu_data;
 	bool noiommu;
+	int id;
+	struct dentry *debugfs;
+};
+
+/*
+ * One open device fd and the process that opened it (device_sysfs.c);
+ * in nvfio_device.holders, under its holders_lock.
+ */
+struct nvfio_holder {
+	struct list_head entry;
+	struct file *file;
+	struct pid *pid; /* the opener's thread group (reference held) */
+	char comm[TASK_COMM_LEN]; /* its name when it opened the fd */
 };
 
 /**
@@ -163,6 +184,21 @@ void nvfio_inode_free(struct inode *inode);
 /* device.c */
 int nvfio_device_open_fd(struct nvfio_group *group, const char *name);
 struct nvfio_device *nvfio_device_from_file(struct file *file);
+
+/* device_sysfs.c */
+int nvfio_device_sysfs_add(struct nvfio_device *vdev);
+void nvfio_device_sysfs_remove(struct nvfio_device *vdev);
+struct nvfio_holder *nvfio_holder_alloc(void);
+void nvfio_holder_free(struct nvfio_holder *h);
+void nvfio_holder_add(struct nvfio_device *vdev, struct nvfio_holder *h,
+		      struct file *file);
+void nvfio_holder_remove(struct nvfio_device *vdev, struct file *file);
+
+/* debugfs.c */
+void nvfio_debugfs_init(void);
+void nvfio_debugfs_exit(void);
+int nvfio_debugfs_container_add(struct nvfio_container *c);
+void nvfio_debugfs_container_remove(struct nvfio_container *c);
 
 /* kvm.c */
 void nvfio_device_get_kvm(struct nvfio_device *vdev);

@@ -23,6 +23,11 @@
  * (checked at its first open; on 6.1 at every open) and each of its fds is
  * logged.
  *
+ * Each device fd has a holder record (device_sysfs.c: sysfs nvfio/holders)
+ * from GET_DEVICE_FD to its release; nvfio/ itself exists from
+ * registration until unregistration has waited for the last fd.  Opens
+ * and closes fire the events nvfio:device_open/device_close.
+ *
  * Locking: group->dev_lock protects the group's device list and the
  * @users 0->1 step (refcount_inc_not_zero under it).  @open_lock protects
  * @open_count and serializes ops->open_device/close_device; it nests inside
@@ -36,6 +41,7 @@
 #include <linux/slab.h>
 
 #include "core.h"
+#include "nvfio_core_trace.h"
 
 static void nvfio_device_put(struct nvfio_device *vdev)
 {
@@ -157,8 +163,10 @@ static int nvfio_device_open(struct nvfio_device *vdev)
 		    !try_module_get(vdev->dev->driver->owner))
 			ret = -ENODEV;
 	}
-	if (!ret)
+	if (!ret) {
 		vdev->open_count++;
+		trace_device_open(dev_name(vdev->dev), vdev->open_count);
+	}
 	mutex_unlock(&vdev->open_lock);
 out:
 	mutex_unlock(&group->lock);
@@ -171,6 +179,7 @@ static void nvfio_device_close(struct nvfio_device *vdev)
 
 	mutex_lock(&group->lock);
 	mutex_lock(&vdev->open_lock);
+	trace_device_close(dev_name(vdev->dev), vdev->open_count - 1);
 	if (!--vdev->open_count)
 		nvfio_device_last_close(vdev);
 	else if (NVFIO_DRIVER_REF_PER_FD)
@@ -183,6 +192,7 @@ static int nvfio_device_fop_release(struct inode *inode, struct file *file)
 {
 	struct nvfio_device *vdev = file->private_data;
 
+	nvfio_holder_remove(vdev, file);
 	nvfio_device_close(vdev);
 	nvfio_device_put(vdev);
 	return 0;
@@ -273,6 +283,7 @@ struct nvfio_device *nvfio_device_from_file(struct file *file)
 /* VFIO_GROUP_GET_DEVICE_FD: return a new fd for device @name of @group. */
 int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 {
+	struct nvfio_holder *holder;
 	struct nvfio_device *vdev;
 	struct file *file;
 	int fd, ret;
@@ -281,10 +292,15 @@ int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 	if (IS_ERR(vdev))
 		return PTR_ERR(vdev);
 
+	holder = nvfio_holder_alloc();
+	if (!holder) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
-		goto err_put;
+		goto err_holder;
 	}
 	ret = nvfio_device_open(vdev);
 	if (ret)
@@ -306,11 +322,14 @@ int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 		dev_warn(vdev->dev,
 			 "vfio-noiommu device opened by user (%s:%d)\n",
 			 current->comm, task_pid_nr(current));
+	nvfio_holder_add(vdev, holder, file);
 	fd_install(fd, file);
 	return fd;
 
 err_fd:
 	put_unused_fd(fd);
+err_holder:
+	nvfio_holder_free(holder);
 err_put:
 	nvfio_device_put(vdev);
 	return ret;
@@ -321,6 +340,7 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 {
 	struct nvfio_group *group;
 	struct inode *inode;
+	int ret;
 
 	if (WARN_ON(!dev || !ops))
 		return -EINVAL;
@@ -335,6 +355,9 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 	init_completion(&vdev->released);
 	mutex_init(&vdev->open_lock);
 	INIT_LIST_HEAD(&vdev->group_entry);
+	spin_lock_init(&vdev->holders_lock);
+	INIT_LIST_HEAD(&vdev->holders);
+	vdev->revoked = false;
 
 	group = nvfio_group_get_or_create(dev);
 	if (IS_ERR(group)) {
@@ -355,18 +378,28 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 		dev_warn(
 			dev,
 			"nvfio: its IOMMU cannot enforce cache-coherent DMA; refusing the device\n");
-		nvfio_group_put_driver(group, dev);
-		put_device(dev);
-		nvfio_inode_free(inode);
-		vdev->inode = NULL;
-		return -EINVAL;
+		ret = -EINVAL;
+		goto err_group;
 	}
 	WRITE_ONCE(vdev->group, group);
+	/* nvfio/ in sysfs, before anyone can open the device. */
+	ret = nvfio_device_sysfs_add(vdev);
+	if (ret) {
+		WRITE_ONCE(vdev->group, NULL);
+		goto err_group;
+	}
 
 	mutex_lock(&group->dev_lock);
 	list_add_tail(&vdev->group_entry, &group->devices);
 	mutex_unlock(&group->dev_lock);
 	return 0;
+
+err_group:
+	nvfio_group_put_driver(group, dev);
+	put_device(dev);
+	nvfio_inode_free(inode);
+	vdev->inode = NULL;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(nvfio_register_device);
 
@@ -428,6 +461,8 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 	 */
 	if (NVFIO_UNLIST_AFTER_RELEASE)
 		nvfio_device_unlist(vdev);
+	/* Kept until now: it shows who holds the device meanwhile. */
+	nvfio_device_sysfs_remove(vdev);
 	WRITE_ONCE(vdev->group, NULL);
 	nvfio_group_put_driver(group, vdev->dev);
 	mutex_destroy(&vdev->open_lock);

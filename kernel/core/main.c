@@ -25,23 +25,29 @@ static int __init nvfio_init(void)
 {
 	int ret;
 
+	nvfio_debugfs_init();
 	ret = nvfio_container_init();
 	if (ret)
-		return ret;
+		goto err_debugfs;
 	ret = nvfio_group_init();
 	if (ret) {
 		nvfio_container_exit();
-		return ret;
+		goto err_debugfs;
 	}
 	pr_info("nvfio: VFIO core %s loaded (API version %d)\n",
 		NVFIO_MODULE_VERSION, VFIO_API_VERSION);
 	return 0;
+
+err_debugfs:
+	nvfio_debugfs_exit();
+	return ret;
 }
 
 static void __exit nvfio_exit(void)
 {
 	nvfio_group_exit();
 	nvfio_container_exit();
+	nvfio_debugfs_exit();
 }
 
 module_init(nvfio_init);

@@ -33,6 +33,8 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/sysfs.h>
 #include <linux/vfio.h> /* the uAPI structures, from the kernel's headers */
 
 /*
@@ -44,8 +46,13 @@
 
 struct iommu_group;
 struct kvm;
+struct pid;
+struct seq_file;
 struct nvfio_group;
 struct nvfio_device;
+struct nvfio_device_attribute;
+struct nvfio_device_kobj;
+struct nvfio_iommu_stats;
 
 /* ------------------------------------------------------------------ */
 /* Bus drivers                                                         */
@@ -67,6 +74,10 @@ struct nvfio_device;
  *                yes, 0 for no, or a negative errno that ends the search
  *                (e.g. bad options after the name).  Default: dev_name()
  *                equality.
+ * @attrs:        optional, NULL-terminated: the bus driver's own read-only
+ *                files in the device's sysfs directory nvfio/ (next to the
+ *                core's, kernel/core/device_sysfs.c); present from
+ *                registration until unregistration has waited for every fd
  *
  * open_device/close_device are serialized per device by the core
  * (nvfio_device.open_lock); the others may run concurrently from several
@@ -85,7 +96,26 @@ struct nvfio_device_ops {
 	int (*mmap)(struct nvfio_device *vdev, struct vm_area_struct *vma);
 	void (*request)(struct nvfio_device *vdev, unsigned int count);
 	int (*match)(struct nvfio_device *vdev, const char *buf);
+	const struct nvfio_device_attribute *const *attrs;
 };
+
+/**
+ * struct nvfio_device_attribute - a file of /sys/.../<dev>/nvfio/
+ * @attr: name and mode (root-only: 0400)
+ * @show: fill @buf (sysfs_emit) for @vdev, which stays registered for the
+ *        whole call (unregistration removes the files first and waits for
+ *        readers)
+ */
+struct nvfio_device_attribute {
+	struct attribute attr;
+	ssize_t (*show)(struct nvfio_device *vdev, char *buf);
+};
+
+#define NVFIO_DEVICE_ATTR_RO(_name)                                            \
+	struct nvfio_device_attribute nvfio_dev_attr_##_name = {               \
+		.attr = {.name = __stringify(_name), .mode = 0400},            \
+		.show = _name##_show,                                          \
+	}
 
 /**
  * struct nvfio_device - one device exposed through nvfio
@@ -124,7 +154,19 @@ struct nvfio_device {
 	struct mutex open_lock; /* serializes open_count transitions */
 	unsigned int open_count; /* open device fds; open_lock */
 	void (*put_kvm)(struct kvm *kvm); /* kvm_put_kvm, held via symbol_get */
+	spinlock_t holders_lock; /* leaf: @holders */
+	struct list_head holders; /* nvfio_holder.entry, one per open fd */
+	struct nvfio_device_kobj *sysfs; /* nvfio/ in sysfs, while registered */
+	bool revoked; /* nvfio_device_set_revoked(); READ/WRITE_ONCE */
 };
+
+/*
+ * nvfio_device_set_revoked() - record that the user's access to @vdev was
+ * revoked: sysfs nvfio/revoked reads 1 from now on (until unregistration)
+ * and the event nvfio:device_revoke fires.  For the revocation work; takes
+ * no lock and does not sleep.
+ */
+void nvfio_device_set_revoked(struct nvfio_device *vdev);
 
 /**
  * nvfio_register_device() - expose @vdev to userspace through its group
@@ -215,6 +257,13 @@ void nvfio_type1_test_refuse_unsafe_msi(int id);
  * @read/@write/@mmap: optional; container fd operations once set
  * @attach_group/@detach_group: a group joins/leaves a container whose
  *          backend is set.  The core has claimed DMA ownership of @group.
+ * @show_mappings: optional; the container's debugfs file "mappings": one
+ *          nvfio_show_mapping() per mapping, in IOVA order
+ * @get_stats: optional; fill @st (zeroed by the core) for the debugfs file
+ *          "stats"; the pids in @st->charged are references the core puts
+ *
+ * show_mappings and get_stats run with container->lock held for read, like
+ * ioctl; they take the backend's own locks to read its state.
  *
  * The core serializes open/release/attach_group/detach_group per container
  * (container->lock held for write); ioctl/read/write/mmap run with it held
@@ -233,7 +282,54 @@ struct nvfio_iommu_ops {
 	int (*mmap)(void *iommu_data, struct vm_area_struct *vma);
 	int (*attach_group)(void *iommu_data, struct iommu_group *group);
 	void (*detach_group)(void *iommu_data, struct iommu_group *group);
+	void (*show_mappings)(void *iommu_data, struct seq_file *m);
+	void (*get_stats)(void *iommu_data, struct nvfio_iommu_stats *st);
 };
+
+/* Flags of nvfio_show_mapping(). */
+#define NVFIO_MAPPING_READ BIT(0) /* the device may read */
+#define NVFIO_MAPPING_WRITE BIT(1) /* the device may write */
+#define NVFIO_MAPPING_BUSY BIT(2) /* being mapped or unmapped right now */
+#define NVFIO_MAPPING_NOVADDR BIT(3) /* user address invalidated (VADDR) */
+
+/* One line of a container's "mappings" file (docs/visibility.md). */
+void nvfio_show_mapping(struct seq_file *m, u64 iova, u64 size,
+			unsigned int flags);
+
+#define NVFIO_STATS_CHARGED 8
+/**
+ * struct nvfio_iommu_stats - a container's "stats" file
+ * @mappings:      mappings in the container, busy ones included
+ * @busy:          of which being mapped or unmapped right now; the counts
+ *                 below leave them out
+ * @pinned_pages:  pages the settled mappings hold pinned
+ * @locked_pages:  of which charged to a process's locked_vm
+ * @dirty_tracking: VFIO_IOMMU_DIRTY_PAGES_FLAG_START is in effect
+ * @charged:       who pays @locked_pages: a pid reference (get_pid) of the
+ *                 process that made the mapping (or moved it, VADDR) and
+ *                 its share; @ncharged entries, by first appearance
+ * @charged_other: pages of processes beyond the first NVFIO_STATS_CHARGED
+ */
+struct nvfio_iommu_stats {
+	unsigned long mappings;
+	unsigned long busy;
+	unsigned long pinned_pages;
+	unsigned long locked_pages;
+	bool dirty_tracking;
+	unsigned int ncharged;
+	struct {
+		struct pid *pid;
+		unsigned long pages;
+	} charged[NVFIO_STATS_CHARGED];
+	unsigned long charged_other;
+};
+
+/*
+ * Add @pages charged to @pid (a process's struct pid, not yet referenced)
+ * to @st: the backends' get_stats helper.
+ */
+void nvfio_stats_charge(struct nvfio_iommu_stats *st, struct pid *pid,
+			unsigned long pages);
 
 int nvfio_register_iommu_driver(const struct nvfio_iommu_ops *ops);
 void nvfio_unregister_iommu_driver(const struct nvfio_iommu_ops *ops);

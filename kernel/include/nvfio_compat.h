@@ -355,4 +355,15 @@ struct vfio_device_info_cap_pci_atomic_comp {
 #define VFIO_PCI_ATOMIC_COMP128 (1 << 2)
 #endif
 
+/*
+ * Trace events (kernel/<module>/nvfio_*_trace.h): __assign_str() lost its
+ * source argument in 6.10 (it takes the one given to __string()); 6.1
+ * wants both.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define nvfio_assign_str(dst, src) __assign_str(dst)
+#else
+#define nvfio_assign_str(dst, src) __assign_str(dst, src)
+#endif
+
 #endif /* NVFIO_COMPAT_H */

@@ -123,6 +123,8 @@ static const struct nvfio_iommu_ops type1_ops = {
 	.ioctl = type1_ioctl,
 	.attach_group = type1_attach_group,
 	.detach_group = type1_detach_group,
+	.show_mappings = type1_show_mappings,
+	.get_stats = type1_get_stats,
 };
 
 static int __init type1_init(void)

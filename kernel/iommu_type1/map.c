@@ -19,11 +19,13 @@
 #include "nvfio.h"
 #include "nvfio_compat.h"
 #include "type1.h"
+#include "nvfio_type1_trace.h"
 
 void type1_dma_free(struct type1_dma *dma)
 {
 	WARN_ON_ONCE(dma->runs);
 	mmdrop(dma->mm);
+	put_pid(dma->owner);
 	kfree(dma);
 }
 
@@ -44,6 +46,8 @@ static int type1_record_run(struct type1_dma *dma, unsigned long pfn,
 		if (r->pfn + r->npages == pfn && r->pfnmap == pfnmap) {
 			r->npages += npages;
 			dma->run_pages += npages;
+			if (!pfnmap)
+				dma->pinned_pages += npages;
 			return 0;
 		}
 	}
@@ -76,6 +80,8 @@ static int type1_record_run(struct type1_dma *dma, unsigned long pfn,
 	ch->run[ch->nr].npages = npages;
 	ch->nr++;
 	dma->run_pages += npages;
+	if (!pfnmap)
+		dma->pinned_pages += npages;
 	return 0;
 }
 
@@ -211,6 +217,8 @@ static int type1_update_vaddr(struct type1_container *c, dma_addr_t iova,
 			mmdrop(dma->mm);
 			mmgrab(mm);
 			dma->mm = mm;
+			put_pid(dma->owner);
+			dma->owner = get_pid(task_tgid(current));
 		}
 	}
 	if (!ret && dma) {
@@ -266,6 +274,7 @@ static int type1_do_map(struct type1_container *c,
 	dma->vaddr = vaddr;
 	dma->prot = prot;
 	dma->mm = current->mm;
+	dma->owner = get_pid(task_tgid(current));
 	/* Without a domain there is nothing to pin into yet (replay will). */
 	dma->state = list_empty(&c->domains) ? DMA_LIVE : DMA_MAPPING;
 
@@ -282,6 +291,7 @@ static int type1_do_map(struct type1_container *c,
 		ret = 0;
 	if (ret) {
 		mutex_unlock(&c->dma_lock);
+		put_pid(dma->owner);
 		kfree(dma);
 		/* Say why (under topo_lock, which the walk needs). */
 		if (refused == -ENOSPC)
@@ -295,10 +305,14 @@ static int type1_do_map(struct type1_container *c,
 	type1_dma_insert(c, dma);
 	mutex_unlock(&c->dma_lock);
 
-	if (dma->state == DMA_LIVE)
+	if (dma->state == DMA_LIVE) {
+		trace_dma_map(iova, size, 0);
 		return 0;
+	}
 
 	ret = type1_pin_map(c, dma);
+	if (!ret)
+		trace_dma_map(iova, size, dma->pinned_pages);
 
 	mutex_lock(&c->dma_lock);
 	if (ret) {

@@ -30,7 +30,8 @@
  *	Protects: the dma tree, dma_avail, vaddr_invalid_count, dma_gen,
  *	dirty_tracking and
  *	every type1_dma's state, vaddr, vaddr_invalid, and (while the
- *	mapping is DMA_LIVE) its mm and locked_pages.  Held only for tree
+ *	mapping is DMA_LIVE) its mm, owner, locked_pages and pinned_pages
+ *	(show.c reads them for debugfs).  Held only for tree
  *	lookups and state changes, never across pinning, IOMMU writes or
  *	user copies, so that threads mapping disjoint ranges run in
  *	parallel.  Two exceptions take mmap_lock inside it:
@@ -161,7 +162,9 @@ struct type1_dma {
 	bool vaddr_invalid; /* VFIO_DMA_UNMAP_FLAG_VADDR */
 	bool mapped; /* pinned and in every domain */
 	struct mm_struct *mm; /* mmgrab'ed: pins and locked_vm */
+	struct pid *owner; /* the process @mm's charge is shown under */
 	unsigned long locked_pages; /* charged to mm->locked_vm */
+	unsigned long pinned_pages; /* pinned pages in @runs (not PFNMAP) */
 	struct type1_run_chunk *runs, *runs_tail; /* what is mapped */
 	unsigned long run_pages; /* pages in runs */
 	struct type1_run_chunk inline_chunk; /* first of runs, never freed */
@@ -232,7 +235,8 @@ void type1_dma_free(struct type1_dma *dma);
 long type1_ioctl_map(struct type1_container *c, void __user *arg);
 
 /* unmap.c: unmap and unpin, VFIO_IOMMU_UNMAP_DMA */
-void type1_unmap_unpin(struct type1_container *c, struct type1_dma *dma);
+unsigned long type1_unmap_unpin(struct type1_container *c,
+				struct type1_dma *dma);
 void type1_remove_all(struct type1_container *c);
 long type1_ioctl_unmap(struct type1_container *c, void __user *arg);
 
@@ -257,6 +261,12 @@ int type1_attach_group(void *data, struct iommu_group *group);
 void type1_detach_group(void *data, struct iommu_group *group);
 void type1_release_domains(struct type1_container *c);
 bool type1_enforces_cc(struct type1_container *c);
+
+/* show.c: the core's debugfs files (nvfio_iommu_ops) */
+struct seq_file;
+struct nvfio_iommu_stats;
+void type1_show_mappings(void *data, struct seq_file *m);
+void type1_get_stats(void *data, struct nvfio_iommu_stats *st);
 
 /* info.c: VFIO_IOMMU_GET_INFO */
 long type1_ioctl_get_info(struct type1_container *c, void __user *arg);

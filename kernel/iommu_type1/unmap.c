@@ -31,6 +31,7 @@
 
 #include "nvfio.h"
 #include "type1.h"
+#include "nvfio_type1_trace.h"
 
 /* Largest mapping an UNMAP tears down without dropping dma_lock. */
 #define TYPE1_UNMAP_LOCKED_MAX (64UL << 10)
@@ -58,13 +59,14 @@ static void type1_unmap_span(struct type1_container *c, dma_addr_t iova,
  * behind it and refund their charge: one chunk of runs at a time, each
  * chunk's IOVA span with one unmap call and one IOTLB sync per domain,
  * its pages unpinned only after that.  Caller owns @dma and holds
- * topo_lock.
+ * topo_lock.  Return: how many pages were unpinned (for nvfio:dma_unmap).
  */
-void type1_unmap_unpin(struct type1_container *c, struct type1_dma *dma)
+unsigned long type1_unmap_unpin(struct type1_container *c,
+				struct type1_dma *dma)
 {
+	unsigned long counted = 0, pinned = dma->pinned_pages;
 	struct type1_run_chunk *ch, *next;
 	dma_addr_t iova = dma->iova;
-	unsigned long counted = 0;
 	unsigned int i;
 
 	for (ch = dma->runs; ch; ch = next) {
@@ -86,14 +88,18 @@ void type1_unmap_unpin(struct type1_container *c, struct type1_dma *dma)
 	dma->runs = NULL;
 	dma->runs_tail = NULL;
 	dma->run_pages = 0;
+	dma->pinned_pages = 0;
 	type1_unaccount(dma, counted);
 	dma->mapped = false;
+	return pinned;
 }
 
 /* Tear down and free a mapping already taken out of the tree. */
 static void type1_dma_destroy(struct type1_container *c, struct type1_dma *dma)
 {
-	type1_unmap_unpin(c, dma);
+	unsigned long pages = type1_unmap_unpin(c, dma);
+
+	trace_dma_unmap(dma->iova, dma->size, pages);
 	WARN_ON_ONCE(dma->locked_pages);
 	type1_dma_free(dma);
 }
@@ -176,6 +182,7 @@ static int type1_unmap_victims(struct type1_container *c,
 {
 	unsigned int pgshift = __ffs(type1_min_pgsize(c));
 	struct type1_dma *dma, *tmp;
+	unsigned long pages;
 	LIST_HEAD(done);
 	int ret = 0;
 
@@ -187,7 +194,8 @@ static int type1_unmap_victims(struct type1_container *c,
 			if (ret)
 				break;
 		}
-		type1_unmap_unpin(c, dma);
+		pages = type1_unmap_unpin(c, dma);
+		trace_dma_unmap(dma->iova, dma->size, pages);
 		list_move_tail(&dma->unmap_link, &done);
 	}
 
@@ -216,6 +224,7 @@ static int type1_do_unmap(struct type1_container *c,
 	size_t pgsize = type1_min_pgsize(c);
 	dma_addr_t iova = unmap->iova, last;
 	struct type1_dma *dma, *first, *next;
+	unsigned long pages;
 	LIST_HEAD(victims);
 	u64 unmapped = 0;
 	u64 *buf = NULL;
@@ -272,7 +281,8 @@ static int type1_do_unmap(struct type1_container *c,
 	next = first ? type1_dma_next(first) : NULL;
 	if (first && !bitmap && first->size <= TYPE1_UNMAP_LOCKED_MAX &&
 	    (c->v2 || first->iova >= iova) && (!next || next->iova > last)) {
-		type1_unmap_unpin(c, first);
+		pages = type1_unmap_unpin(c, first);
+		trace_dma_unmap(first->iova, first->size, pages);
 		type1_dma_unlink(c, first);
 		mutex_unlock(&c->dma_lock);
 		unmapped = first->size;

@@ -82,6 +82,8 @@ struct nvfio_pci_irq_ctx {
 	struct nvfio_pci_device *vdev; /* back pointer for the handlers */
 	/* MSI/MSI-X: registered (token = trigger) while the vector is wired */
 	struct irq_bypass_producer producer;
+	/* interrupts forwarded; the handler's only (pci_visible.c) */
+	unsigned long count;
 };
 
 /* A page reserved after a sub-page BAR so that it can be mmapped. */
@@ -112,13 +114,15 @@ struct nvfio_pci_device {
 	struct list_head dummy_res; /* nvfio_pci_dummy_res.next */
 	/* --- constant from probe to remove --- */
 	bool disable_idle_d3; /* module parameter at probe: never idle in D3 */
+	atomic_t reset_count; /* resets since probe (pci_visible.c) */
 	/* --- the runtime PM callbacks only (serialized by the PM core) --- */
 	bool pm_intx_masked; /* runtime suspend masked INTx */
 	/* --- vf_token_lock: a PF's VF token (VFIO_DEVICE_FEATURE) --- */
 	struct mutex vf_token_lock;
 	uuid_t vf_token;
 	/* --- reset domain (pci_devset.c), its lock --- */
-	struct nvfio_pci_devset *devset; /* set at probe, for the device's life */
+	struct nvfio_pci_devset
+		*devset; /* set at probe, for the device's life */
 	struct list_head devset_entry;
 	bool devset_open; /* between open_device and close_device */
 	bool needs_reset; /* closed without a function reset */
@@ -240,7 +244,8 @@ void nvfio_pci_intx_pm_unmask(struct nvfio_pci_device *vdev);
 /* pci_reset.c (its header comment has the reset lock and the open list) */
 int nvfio_pci_reset_scope(struct pci_dev *pdev, bool *slot);
 int nvfio_pci_for_each_affected(struct pci_dev *origin, bool slot,
-				int (*fn)(struct pci_dev *, void *), void *data);
+				int (*fn)(struct pci_dev *, void *),
+				void *data);
 void nvfio_pci_zap_bars(struct nvfio_pci_device *vdev);
 void nvfio_pci_zap_and_down_write_memory_lock(struct nvfio_pci_device *vdev);
 int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev);
@@ -266,6 +271,15 @@ void nvfio_pci_pm_remove(struct nvfio_pci_device *vdev);
 int nvfio_pci_pm_open(struct nvfio_pci_device *vdev);
 void nvfio_pci_pm_release(struct nvfio_pci_device *vdev);
 void nvfio_pci_pm_close(struct nvfio_pci_device *vdev);
+
+/* pci_visible.c: sysfs nvfio/ files, trace events */
+extern const struct nvfio_device_attribute *const nvfio_pci_attrs[];
+void nvfio_pci_note_reset(struct nvfio_pci_device *vdev, const char *how);
+void nvfio_pci_note_irq(struct nvfio_pci_device *vdev,
+			struct nvfio_pci_irq_ctx *ctx, unsigned int index,
+			unsigned int vector);
+void nvfio_pci_note_set_irqs(struct nvfio_pci_device *vdev,
+			     const struct vfio_irq_set *hdr, int ret);
 
 /* pci_err.c */
 extern const struct pci_error_handlers nvfio_pci_err_handlers;

@@ -729,7 +729,8 @@ static void cfg_set_power_state(struct nvfio_pci_device *vdev,
 static void cfg_user_flr(struct nvfio_pci_device *vdev)
 {
 	nvfio_pci_zap_and_down_write_memory_lock(vdev);
-	pci_try_reset_function(vdev->pdev);
+	if (!pci_try_reset_function(vdev->pdev))
+		nvfio_pci_note_reset(vdev, "flr");
 	up_write(&vdev->memory_lock);
 }
 

@@ -253,6 +253,8 @@ static int nvfio_pci_do_open(struct nvfio_pci_device *vdev)
 	if (ret == -EAGAIN)
 		goto out_disable;
 	vdev->reset_works = !ret;
+	if (vdev->reset_works)
+		nvfio_pci_note_reset(vdev, "open");
 
 	pci_save_state(pdev);
 	vdev->saved_state = pci_store_saved_state(pdev);
@@ -377,9 +379,10 @@ static void nvfio_pci_do_close(struct nvfio_pci_device *vdev)
 	/* Quiesce INTx/decode while resetting, like pci_reset_function(). */
 	pci_write_config_word(pdev, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
 	if (vdev->reset_works) {
-		if (nvfio_pci_reset_locked(pdev))
+		if (nvfio_pci_reset_locked(pdev)) {
 			vdev->needs_reset = false;
-		else
+			nvfio_pci_note_reset(vdev, "close");
+		} else
 			pci_dbg(pdev, "no reset at close (device busy)\n");
 	}
 	pci_restore_state(pdev);

@@ -244,8 +244,11 @@ int nvfio_pci_devset_reset_bus(struct nvfio_pci_device *vdev,
 
 	ret = pci_reset_bus(pdev);
 
-	list_for_each_entry_reverse(cur, members, devset_entry)
+	list_for_each_entry_reverse(cur, members, devset_entry) {
+		if (!ret)
+			nvfio_pci_note_reset(cur, "bus");
 		up_write(&cur->memory_lock);
+	}
 	goto out_pm;
 
 undo:

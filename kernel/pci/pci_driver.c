@@ -79,6 +79,7 @@ static const struct nvfio_device_ops nvfio_pci_ops = {
 	.mmap = nvfio_pci_mmap,
 	.request = nvfio_pci_request,
 	.match = nvfio_pci_match,
+	.attrs = nvfio_pci_attrs,
 };
 
 /*

@@ -107,6 +107,9 @@ static irqreturn_t nvfio_pci_intx_handler(int irq, void *dev_id)
 		vdev->intx_masked = true;
 		ret = IRQ_HANDLED;
 	}
+	if (ret == IRQ_HANDLED && vdev->ctx)
+		nvfio_pci_note_irq(vdev, &vdev->ctx[0], VFIO_PCI_INTX_IRQ_INDEX,
+				   0);
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
 
 	/*
@@ -549,8 +552,12 @@ static int nvfio_pci_set_intx_trigger(struct nvfio_pci_device *vdev,
 static irqreturn_t nvfio_pci_msi_handler(int irq, void *dev_id)
 {
 	struct nvfio_pci_irq_ctx *ctx = dev_id;
+	struct nvfio_pci_device *vdev = ctx->vdev;
 
 	nvfio_eventfd_signal(ctx->trigger);
+	/* The ctx array is stable while the vector's irq is requested. */
+	nvfio_pci_note_irq(vdev, ctx, READ_ONCE(vdev->irq_type),
+			   ctx - READ_ONCE(vdev->ctx));
 	return IRQ_HANDLED;
 }
 
@@ -985,6 +992,7 @@ int nvfio_pci_ioctl_set_irqs(struct nvfio_pci_device *vdev, void __user *arg)
 	mutex_lock(&vdev->igate);
 	ret = nvfio_pci_set_irqs(vdev, &hdr, data);
 	mutex_unlock(&vdev->igate);
+	nvfio_pci_note_set_irqs(vdev, &hdr, ret);
 
 	kfree(data);
 	return ret;

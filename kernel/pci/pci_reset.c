@@ -78,6 +78,8 @@ int nvfio_pci_ioctl_reset(struct nvfio_pci_device *vdev)
 	nvfio_pci_set_power_state(vdev, PCI_D0);
 	ret = pci_try_reset_function(vdev->pdev);
 	up_write(&vdev->memory_lock);
+	if (!ret)
+		nvfio_pci_note_reset(vdev, "ioctl");
 	return ret;
 }
 

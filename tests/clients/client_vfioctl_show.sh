@@ -5,7 +5,8 @@
 # mapping, BAR0 mmap, MSI fired once): show names the holder and its fds,
 # the BAR0 mmap, the MSI with its count, the locked memory; list says "in
 # use" by that pid; why says who holds it; unbind refuses (exit 7) and
-# leaves the edu on vfio-pci.
+# leaves the edu on vfio-pci. On nvfio, show also has nvfio's view: the
+# holder from sysfs nvfio/holders and its DMA mapping from debugfs.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vfioctl_lib.sh"
 require true
@@ -51,6 +52,19 @@ jcheck "[h['pid'] for h in d['holders']] == [$HPID]" "holders" \
 	"any(m['pid'] == $HPID and m['region'] == 0 and m['region_name'] == 'BAR0' and m['bdf'] == '$EDU' and m['size'] == 1048576 for m in d['mappings'])" "the BAR0 mmap" \
 	"any(q['bdf'] == '$EDU' and q['type'] == 'msi' and q['vector'] == 0 and q['count'] >= 1 and q['remapped'] for q in d['interrupts'])" "the MSI" \
 	"d['dma'] is None or isinstance(d['dma'], list)" "dma"
+if [ "$(stack)" = ours ]; then
+	# nvfio's own files (docs/visibility.md): the holder and its mapping
+	# exactly, in the container the device is in.
+	CID=$(cat "$PCI/$EDU/nvfio/container")
+	echo "== nvfio's view (container $CID)"
+	jcheck "'nvfio' in d['sources']" "nvfio in sources" \
+		"[m for m in d['dma'] if m['container'] == $CID] == [{'container': $CID, 'iova': '0x100000', 'size': 2097152, 'flags': 'rw'}]" "the holder's DMA mapping"
+	grep -Eq "^$HPID nvfio-vfio-hold$" "$PCI/$EDU/nvfio/holders" || fail "nvfio/holders does not list $HPID"
+	expect 0 show "$EDU"
+	grep -Eq "0x100000.*0x200000.*rw" "$OUTF" || fail "show does not list the DMA mapping"
+else
+	jcheck "d['dma'] is None and 'nvfio' not in d['sources']" "no nvfio view on mainline"
+fi
 
 echo "== show the container, the process, the group"
 expect 0 --json show "$HPID:$cfd"

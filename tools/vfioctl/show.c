@@ -4,7 +4,7 @@
  * container or a process: who holds it (pid, comm, which fds), what they
  * have mapped of the device's regions, their locked memory against their
  * limit, the device's interrupts and their counts, and DMA mappings where
- * a view knows them (nvfio's, when present).
+ * a view knows them (nvfio's).
  *
  * Targets: a PCI address (has a dot), a group number, PID:FD (a container
  * fd, /dev/vfio/vfio or /dev/iommu), pid:PID (everything a process holds).

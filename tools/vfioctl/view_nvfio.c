@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * view_nvfio.c - what nvfio's own visibility files say, when they are
- * present (issue 15; none of them exists yet).  Absent files are no error:
- * the procfs view has then said all there is to say.
+ * view_nvfio.c - what nvfio's own visibility files say (docs/visibility.md
+ * is their reference, a stable interface).  Absent files are no error (an
+ * older nvfio, debugfs not mounted): the procfs view has then said all
+ * there is to say.
  *
- * The files this view reads (docs/vfioctl.md, "nvfio views"):
+ * The files this view reads (docs/vfioctl.md, "Views"):
  *   /sys/bus/pci/devices/<bdf>/nvfio/holders
  *       one line per process that has the device open: "<pid> <comm>"
  *   /sys/bus/pci/devices/<bdf>/nvfio/container
  *       the id of the container the device's group is in (decimal)
  *   /sys/kernel/debug/nvfio/containers/<id>/mappings
  *       one line per DMA mapping: "<iova> <size> <flags>" (hex, hex, word)
- * Only these names and formats are assumed; if issue 15 settles on others,
- * this file is the one to change.
+ * Only these names and formats are assumed.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
