@@ -85,14 +85,14 @@ static void fi_debugfs_write(const char *path, const char *val)
 /*
  * The span of our modules' text, from /proc/kallsyms (root sees the
  * addresses): from the lowest text symbol of vfio, vfio_iommu_type1 and
- * vfio_pci to 64 KiB past the highest (the end of its function). Another
+ * vfio_pci (and mainline's vfio_pci_core) to 64 KiB past the highest (the end of its function). Another
  * module's text inside the span is harmless: fail-nth is armed only around
  * our syscalls, where such a frame can only be one we called.
  */
 static void fi_our_text(unsigned long *start, unsigned long *end)
 {
 	static const char *const mods[] = {"[vfio]", "[vfio_iommu_type1]",
-					   "[vfio_pci]"};
+					   "[vfio_pci]", "[vfio_pci_core]"};
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char line[512], type, name[256], mod[128];
 	unsigned long addr, lo = ~0UL, hi = 0;
@@ -154,7 +154,10 @@ static void fi_init(void)
 	unsigned int depth = env ? (unsigned int)atoi(env) : FI_DEPTH;
 	unsigned long start, end;
 
-	REQUIRE_OURS();
+	/* Ours-only; mainline's vfio on request, to compare the two. */
+	if (harness_mainline() && !getenv("NVFIO_FAULTINJ_MAINLINE"))
+		SKIP("ours only (NVFIO_FAULTINJ_MAINLINE=1 sweeps mainline's "
+		     "vfio too, for comparison)");
 	fi_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (fi_fd < 0)
 		SKIP("no /proc/thread-self/fail-nth: kernel without "
@@ -785,7 +788,7 @@ static void fi_run(const struct fi_op *ops, size_t n)
 	       n, points);
 }
 
-TEST_OURS_ONLY(faultinj_open_close)
+TEST(faultinj_open_close)
 {
 	static const struct fi_op ops[] = {
 		FI_OP("open /dev/vfio/vfio", NULL, op_open_container,
@@ -809,7 +812,7 @@ TEST_OURS_ONLY(faultinj_open_close)
  * routing allocates hundreds of times on q35) and closing resets it: each
  * iteration takes seconds on the debug kernel, hence a test of its own.
  */
-TEST_OURS_ONLY(faultinj_device_open_close)
+TEST(faultinj_device_open_close)
 {
 	static const struct fi_op ops[] = {
 		FI_OP("GROUP_GET_DEVICE_FD", prep_iommu_set, op_get_device_fd,
@@ -821,7 +824,7 @@ TEST_OURS_ONLY(faultinj_device_open_close)
 	fi_run(ops, sizeof(ops) / sizeof(ops[0]));
 }
 
-TEST_OURS_ONLY(faultinj_type1)
+TEST(faultinj_type1)
 {
 	static const struct fi_op ops[] = {
 		FI_OP("CHECK_EXTENSION", fi_open_all, op_check_extension, NULL,
@@ -840,7 +843,7 @@ TEST_OURS_ONLY(faultinj_type1)
 	fi_run(ops, sizeof(ops) / sizeof(ops[0]));
 }
 
-TEST_OURS_ONLY(faultinj_device)
+TEST(faultinj_device)
 {
 	static const struct fi_op ops[] = {
 		FI_OP("DEVICE_GET_INFO", fi_open_all, op_device_info, NULL,
