@@ -112,19 +112,6 @@ static int set_bools(int fd, uint32_t index, uint32_t start, uint32_t count,
 	return ioctl(fd, VFIO_DEVICE_SET_IRQS, s);
 }
 
-static int set_none(int fd, uint32_t index, uint32_t start, uint32_t count)
-{
-	struct vfio_irq_set s = {
-		.argsz = sizeof(s),
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-		.index = index,
-		.start = start,
-		.count = count,
-	};
-
-	return ioctl(fd, VFIO_DEVICE_SET_IRQS, &s);
-}
-
 /*
  * MSI-X: a subset of the vectors, then more (dynamically where the
  * index is resizable, else by re-enabling); each cause arrives on its
@@ -206,11 +193,11 @@ TEST(pci_irq_msix_e1000e)
 	ASSERT_OK(
 		set_bools(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 0, NVEC, bools));
 	expect(&n, 1u << 0 | 1u << 2 | 1u << 4, "DATA_BOOL loopback");
-	ASSERT_OK(set_none(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 1, 2));
+	ASSERT_OK(vu_irq_trigger(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 1, 2));
 	expect(&n, 1u << 1 | 1u << 2, "DATA_NONE loopback");
 	ASSERT_OK(vu_irq_set_eventfds(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 1, 1,
 				      &m1));
-	ASSERT_OK(set_none(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 0, NVEC));
+	ASSERT_OK(vu_irq_trigger(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 0, NVEC));
 	expect(&n, 0x1d, "DATA_NONE with vector 1 deassigned");
 
 	/* one index at a time */
@@ -221,13 +208,13 @@ TEST(pci_irq_msix_e1000e)
 		     vu_irq_set_eventfds(n.d.device, VFIO_PCI_INTX_IRQ_INDEX, 0,
 					 1, n.efd));
 	ASSERT_ERRNO(EINVAL,
-		     set_none(n.d.device, VFIO_PCI_MSI_IRQ_INDEX, 0, 0));
+		     vu_irq_trigger(n.d.device, VFIO_PCI_MSI_IRQ_INDEX, 0, 0));
 
 	/* off: loopback refused, MSI may be enabled */
 	quiesce(&n);
-	ASSERT_OK(set_none(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0));
+	ASSERT_OK(vu_irq_trigger(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0));
 	ASSERT_ERRNO(EINVAL,
-		     set_none(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 0, 1));
+		     vu_irq_trigger(n.d.device, VFIO_PCI_MSIX_IRQ_INDEX, 0, 1));
 	expect(&n, 0, "disabled");
 	ASSERT_OK(vu_irq_set_eventfds(n.d.device, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
 				      n.efd));
@@ -262,7 +249,7 @@ TEST(pci_irq_msi_e1000e)
 	expect(&n, 1, "MSI again");
 	quiesce(&n);
 	/* loopback */
-	ASSERT_OK(set_none(n.d.device, VFIO_PCI_MSI_IRQ_INDEX, 0, 1));
+	ASSERT_OK(vu_irq_trigger(n.d.device, VFIO_PCI_MSI_IRQ_INDEX, 0, 1));
 	expect(&n, 1, "MSI loopback");
 	ASSERT_OK(vu_irq_disable(n.d.device, VFIO_PCI_MSI_IRQ_INDEX));
 	raise_cause(&n, cause[0]);

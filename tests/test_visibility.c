@@ -373,13 +373,6 @@ static void raise_and_wait(struct edu *e, int efd, uint32_t bit)
 
 TEST_OURS_ONLY(visibility_irq_counts)
 {
-	struct vfio_irq_set loopback = {
-		.argsz = sizeof(loopback),
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-		.index = VFIO_PCI_MSI_IRQ_INDEX,
-		.start = 0,
-		.count = 1,
-	};
 	struct vu_dev d;
 	struct edu e;
 	uint64_t cnt;
@@ -402,7 +395,7 @@ TEST_OURS_ONLY(visibility_irq_counts)
 	raise_and_wait(&e, efd, 0x20);
 	ASSERT_STR("0 2\n", dev_file("irq_counts"));
 	/* A loopback trigger from userspace is no interrupt of the device. */
-	ASSERT_OK(ioctl(d.device, VFIO_DEVICE_SET_IRQS, &loopback));
+	ASSERT_OK(vu_irq_trigger(d.device, VFIO_PCI_MSI_IRQ_INDEX, 0, 1));
 	ASSERT_EQ(1, vu_eventfd_wait(efd, IRQ_WAIT_MS, &cnt));
 	ASSERT_STR("0 2\n", dev_file("irq_counts"));
 

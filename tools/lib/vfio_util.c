@@ -533,19 +533,25 @@ int vu_irq_set_eventfds(int device, uint32_t index, uint32_t start,
 	return 0;
 }
 
-int vu_irq_disable(int device, uint32_t index)
+int vu_irq_trigger(int device, uint32_t index, uint32_t start, uint32_t count)
 {
 	struct vfio_irq_set set = {
 		.argsz = sizeof(set),
 		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
 		.index = index,
-		.start = 0,
-		.count = 0,
+		.start = start,
+		.count = count,
 	};
 
 	if (ioctl(device, VFIO_DEVICE_SET_IRQS, &set))
-		return fail("VFIO_DEVICE_SET_IRQS(index %u, disable)", index);
+		return fail("VFIO_DEVICE_SET_IRQS(index %u, DATA_NONE %u+%u)",
+			    index, start, count);
 	return 0;
+}
+
+int vu_irq_disable(int device, uint32_t index)
+{
+	return vu_irq_trigger(device, index, 0, 0);
 }
 
 int vu_eventfd_new(void)

@@ -106,7 +106,10 @@ int vu_irq_info(int device, uint32_t index, struct vfio_irq_info *info);
 /* Attach `count` eventfds to vectors [start, start+count) of `index`. */
 int vu_irq_set_eventfds(int device, uint32_t index, uint32_t start,
 			uint32_t count, const int *fds);
-/* Disable all vectors of `index` (DATA_NONE|ACTION_TRIGGER, count 0). */
+/* DATA_NONE|ACTION_TRIGGER on vectors [start, start+count) of `index`: a
+ * loopback trigger of enabled vectors; count 0 disables the index. */
+int vu_irq_trigger(int device, uint32_t index, uint32_t start, uint32_t count);
+/* Disable all vectors of `index` (vu_irq_trigger with count 0). */
 int vu_irq_disable(int device, uint32_t index);
 int vu_eventfd_new(void);
 /* Wait for the eventfd: 1 = fired (*count read), 0 = timeout, -1 = error. */
