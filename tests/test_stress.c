@@ -1238,6 +1238,18 @@ TEST(stress_shared_fds)
 	uint64_t t_end;
 	struct rng r;
 
+	/*
+	 * Mainline 6.1's container release reads the container's IOMMU
+	 * driver and data without the group lock, so closing a container
+	 * while its last group leaves it (UNSET_CONTAINER, or the group
+	 * file's release) calls the backend's notify on freed or NULL data:
+	 * in this test, "BUG: kernel NULL pointer dereference" and a
+	 * list_del corruption in vfio_iommu_type1_notify() from
+	 * vfio_fops_release().  Mainline 6.12 and ours pass.
+	 */
+	if (harness_mainline() && !fx_kernel_at_least(6, 2))
+		SKIP("mainline 6.1 oopses here: vfio_fops_release() races the "
+		     "detach of the container's last group");
 	seed_init();
 	secs = stress_seconds(ST_SHARED_SECONDS);
 	install_fault_handlers();
