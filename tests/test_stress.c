@@ -168,11 +168,10 @@ static __thread bool in_child;
  * Whether the workers fork: only with NVFIO_STRESS_FORK=1.  Forking from
  * this multi-threaded process while the other threads keep going wrecked
  * the TCG guest now and then, with either stack loaded: on 6.1 within a
- * minute, in three ways (a livelock: one CPU holding a page-table lock in
+ * minute, in two ways (a livelock: one CPU holding a page-table lock in
  * wp_page_copy() waits for its TLB-flush IPI, the other spins on that lock
  * with IRQs on and never runs it, RCU starves; an OOM with the RCU-freed
- * slabs, files and task structs, full; with mainline's stack a list_del
- * corruption in vfio_iommu_type1_notify()); on 6.12 more rarely, a silent
+ * slabs, files and task structs, full); on 6.12 more rarely, a silent
  * hang after "Marking TSC unstable" (twice: ours, then mainline).  The
  * cause is not found yet (suspects: the guest kernel's mm or QEMU's TCG);
  * 6.1 without the forks passed 5 runs of 40 s.  stress_unbind_held still
@@ -1245,7 +1244,8 @@ TEST(stress_shared_fds)
 	 * file's release) calls the backend's notify on freed or NULL data:
 	 * in this test, "BUG: kernel NULL pointer dereference" and a
 	 * list_del corruption in vfio_iommu_type1_notify() from
-	 * vfio_fops_release().  Mainline 6.12 and ours pass.
+	 * vfio_fops_release() (mainline has since dropped that notify
+	 * call).  Mainline 6.12 and ours pass.
 	 */
 	if (harness_mainline() && !fx_kernel_at_least(6, 2))
 		SKIP("mainline 6.1 oopses here: vfio_fops_release() races the "
