@@ -5,6 +5,9 @@
  * Lock order (outer to inner); never take an outer lock while holding an
  * inner one:
  *
+ *   gate->lock                 (per device, revoke.c) opening a device fd,
+ *                              releasing one, revocation; never held by
+ *                              the fd operations (SRCU readers of the gate)
  *   nvfio_groups.lock          list of groups, group creation/removal
  *     group->lock              container attachment, opened file, users
  *       device->open_lock      open_count, open/close_device callbacks;
@@ -50,6 +53,7 @@
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 
 #include "nvfio.h"
 #include "nvfio_compat.h"
@@ -99,6 +103,29 @@ struct nvfio_holder {
 	struct file *file;
 	struct pid *pid; /* the opener's thread group (reference held) */
 	char comm[TASK_COMM_LEN]; /* its name when it opened the fd */
+};
+
+/**
+ * struct nvfio_gate - what a device fd points to (revoke.c)
+ * @srcu:       read side: every device-fd operation and BAR fault
+ * @ref:        the registration + one per device file
+ * @lock:       outermost lock of the device, see revoke.c
+ * @revoked:    set once under @lock; readers: READ_ONCE() in @srcu
+ * @files:      device files whose users reference is still held; @lock
+ * @vdev:       the device; only for readers that saw !@revoked, and for
+ *              holders of @lock while !@revoked
+ * @inode:      the device's inode (inode.c), freed with the gate
+ * @bus_vm_ops: the bus driver's vm_ops, which nvfio_gate_vm_ops wrap
+ */
+struct nvfio_gate {
+	struct srcu_struct srcu;
+	struct kref ref;
+	struct mutex lock;
+	bool revoked;
+	unsigned int files;
+	struct nvfio_device *vdev;
+	struct inode *inode;
+	const struct vm_operations_struct *bus_vm_ops;
 };
 
 /**
@@ -183,7 +210,18 @@ void nvfio_inode_free(struct inode *inode);
 
 /* device.c */
 int nvfio_device_open_fd(struct nvfio_group *group, const char *name);
-struct nvfio_device *nvfio_device_from_file(struct file *file);
+struct nvfio_gate *nvfio_gate_from_file(struct file *file);
+void nvfio_device_put(struct nvfio_device *vdev);
+void nvfio_device_revoke_close(struct nvfio_device *vdev);
+
+/* revoke.c */
+unsigned int nvfio_revoke_grace(void);
+struct nvfio_gate *nvfio_gate_create(struct nvfio_device *vdev,
+				     struct inode *inode);
+void nvfio_gate_get(struct nvfio_gate *g);
+void nvfio_gate_put(struct nvfio_gate *g);
+void nvfio_device_revoke(struct nvfio_device *vdev, unsigned int grace_ms);
+extern const struct vm_operations_struct nvfio_gate_vm_ops;
 
 /* device_sysfs.c */
 int nvfio_device_sysfs_add(struct nvfio_device *vdev);
@@ -193,6 +231,7 @@ void nvfio_holder_free(struct nvfio_holder *h);
 void nvfio_holder_add(struct nvfio_device *vdev, struct nvfio_holder *h,
 		      struct file *file);
 void nvfio_holder_remove(struct nvfio_device *vdev, struct file *file);
+void nvfio_holders_take(struct nvfio_device *vdev, struct list_head *list);
 
 /* debugfs.c */
 void nvfio_debugfs_init(void);

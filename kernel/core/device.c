@@ -37,16 +37,27 @@
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/file.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "core.h"
 #include "nvfio_core_trace.h"
 
-static void nvfio_device_put(struct nvfio_device *vdev)
+void nvfio_device_put(struct nvfio_device *vdev)
 {
 	if (refcount_dec_and_test(&vdev->users))
 		complete(&vdev->released);
+}
+
+/* Take @vdev off its group's list: GET_DEVICE_FD no longer finds it. */
+static void nvfio_device_unlist(struct nvfio_device *vdev)
+{
+	struct nvfio_group *group = vdev->group;
+
+	mutex_lock(&group->dev_lock);
+	list_del_init(&vdev->group_entry);
+	mutex_unlock(&group->dev_lock);
 }
 
 /* Find a registered device of @group by name and take a users reference. */
@@ -188,14 +199,63 @@ static void nvfio_device_close(struct nvfio_device *vdev)
 	mutex_unlock(&group->lock);
 }
 
+/*
+ * The fd's users reference goes, unless a revocation has closed the
+ * device for it already (then the gate is all that is left to drop).
+ */
 static int nvfio_device_fop_release(struct inode *inode, struct file *file)
 {
-	struct nvfio_device *vdev = file->private_data;
+	struct nvfio_gate *g = file->private_data;
+	struct nvfio_device *vdev = NULL;
 
-	nvfio_holder_remove(vdev, file);
-	nvfio_device_close(vdev);
-	nvfio_device_put(vdev);
+	mutex_lock(&g->lock);
+	if (!g->revoked) {
+		vdev = g->vdev;
+		g->files--;
+		nvfio_holder_remove(vdev, file);
+		nvfio_device_close(vdev);
+	}
+	mutex_unlock(&g->lock);
+	/* May let unregistration finish and free @vdev. */
+	if (vdev)
+		nvfio_device_put(vdev);
+	nvfio_gate_put(g);
 	return 0;
+}
+
+/*
+ * Revocation (revoke.c), gate->lock held, no operation of the device in
+ * flight and every mapping zapped: close the device once for all its
+ * open fds, as their last release would, and take it off the group's
+ * list.  If nobody else uses the group's container (no other device of
+ * the group open, no external user), the group leaves it: its DMA
+ * mappings are unmapped and unpinned and the IOMMU group goes back to
+ * the kernel, so the device reaches no user memory.  The fds' users
+ * references stay for the caller to drop.
+ */
+void nvfio_device_revoke_close(struct nvfio_device *vdev)
+{
+	struct nvfio_group *group = vdev->group;
+
+	lockdep_assert_held(&vdev->gate->lock);
+	nvfio_device_unlist(vdev);
+
+	mutex_lock(&group->lock);
+	mutex_lock(&vdev->open_lock);
+	if (vdev->open_count) {
+		trace_device_close(dev_name(vdev->dev), 0);
+		/* 6.1: the module references of all but the last fd. */
+		while (NVFIO_DRIVER_REF_PER_FD && vdev->open_count > 1) {
+			module_put(vdev->dev->driver->owner);
+			vdev->open_count--;
+		}
+		vdev->open_count = 0;
+		nvfio_device_last_close(vdev);
+	}
+	mutex_unlock(&vdev->open_lock);
+	if (group->container && group->container_users == 1)
+		nvfio_container_detach_group(group);
+	mutex_unlock(&group->lock);
 }
 
 /*
@@ -222,11 +282,13 @@ static long nvfio_device_feature(struct nvfio_device *vdev, unsigned long arg)
 	return vdev->ops->ioctl(vdev, VFIO_DEVICE_FEATURE, arg);
 }
 
-static long nvfio_device_fop_ioctl(struct file *file, unsigned int cmd,
-				   unsigned long arg)
+/*
+ * The device-fd operations run inside the gate (revoke.c): an SRCU read
+ * section in which the device is used only if it was not revoked.
+ */
+static long nvfio_device_ioctl(struct nvfio_device *vdev, unsigned int cmd,
+			       unsigned long arg)
 {
-	struct nvfio_device *vdev = file->private_data;
-
 	if (!vdev->ops->ioctl)
 		return -EINVAL;
 	if (cmd == VFIO_DEVICE_FEATURE)
@@ -234,33 +296,106 @@ static long nvfio_device_fop_ioctl(struct file *file, unsigned int cmd,
 	return vdev->ops->ioctl(vdev, cmd, arg);
 }
 
+static long nvfio_device_fop_ioctl(struct file *file, unsigned int cmd,
+				   unsigned long arg)
+{
+	struct nvfio_gate *g = file->private_data;
+	long ret = -ENODEV;
+	int idx;
+
+	idx = srcu_read_lock(&g->srcu);
+	if (!READ_ONCE(g->revoked))
+		ret = nvfio_device_ioctl(g->vdev, cmd, arg);
+	srcu_read_unlock(&g->srcu, idx);
+	return ret;
+}
+
+/*
+ * read and write fault the user's buffer in first, outside the gate: a
+ * buffer whose pages come late (userfaultfd) then waits there, and not
+ * inside, where it would hold up a revocation.  A bad buffer is left for
+ * the operation to refuse with -EFAULT.
+ */
 static ssize_t nvfio_device_fop_read(struct file *file, char __user *buf,
 				     size_t count, loff_t *ppos)
 {
-	struct nvfio_device *vdev = file->private_data;
+	struct nvfio_gate *g = file->private_data;
+	struct nvfio_device *vdev;
+	ssize_t ret = -ENODEV;
+	int idx;
 
-	if (!vdev->ops->read)
-		return -EINVAL;
-	return vdev->ops->read(vdev, buf, count, ppos);
+	fault_in_safe_writeable(buf, count);
+	idx = srcu_read_lock(&g->srcu);
+	if (!READ_ONCE(g->revoked)) {
+		vdev = g->vdev;
+		ret = vdev->ops->read ?
+			      vdev->ops->read(vdev, buf, count, ppos) :
+			      -EINVAL;
+	}
+	srcu_read_unlock(&g->srcu, idx);
+	return ret;
 }
 
 static ssize_t nvfio_device_fop_write(struct file *file, const char __user *buf,
 				      size_t count, loff_t *ppos)
 {
-	struct nvfio_device *vdev = file->private_data;
+	struct nvfio_gate *g = file->private_data;
+	struct nvfio_device *vdev;
+	ssize_t ret = -ENODEV;
+	int idx;
 
-	if (!vdev->ops->write)
+	fault_in_readable(buf, count);
+	idx = srcu_read_lock(&g->srcu);
+	if (!READ_ONCE(g->revoked)) {
+		vdev = g->vdev;
+		ret = vdev->ops->write ?
+			      vdev->ops->write(vdev, buf, count, ppos) :
+			      -EINVAL;
+	}
+	srcu_read_unlock(&g->srcu, idx);
+	return ret;
+}
+
+/*
+ * The bus driver's mmap sets its vm_ops; the core puts its own in their
+ * place (nvfio_gate_vm_ops, revoke.c), which call the bus driver's fault
+ * handler inside the gate, so that no VMA can reach the bus driver (or
+ * its module, which may be gone) after a revocation.  Only a fault
+ * handler is supported, and one set of vm_ops per device.
+ */
+static int nvfio_device_mmap(struct nvfio_gate *g, struct vm_area_struct *vma)
+{
+	struct nvfio_device *vdev = g->vdev;
+	const struct vm_operations_struct *bus;
+	int ret;
+
+	if (!vdev->ops->mmap)
 		return -EINVAL;
-	return vdev->ops->write(vdev, buf, count, ppos);
+	ret = vdev->ops->mmap(vdev, vma);
+	if (ret)
+		return ret;
+	bus = vma->vm_ops;
+	if (WARN_ON_ONCE(!bus || !bus->fault || bus->open || bus->close))
+		return -EINVAL;
+	if (!READ_ONCE(g->bus_vm_ops))
+		cmpxchg(&g->bus_vm_ops, NULL, bus);
+	if (WARN_ON_ONCE(READ_ONCE(g->bus_vm_ops) != bus))
+		return -EINVAL;
+	vma->vm_ops = &nvfio_gate_vm_ops;
+	return 0;
 }
 
 static int nvfio_device_fop_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct nvfio_device *vdev = file->private_data;
+	struct nvfio_gate *g = file->private_data;
+	int ret = -ENODEV;
+	int idx;
 
-	if (!vdev->ops->mmap)
-		return -EINVAL;
-	return vdev->ops->mmap(vdev, vma);
+	idx = srcu_read_lock(&g->srcu);
+	if (!READ_ONCE(g->revoked))
+		ret = nvfio_device_mmap(g, vma);
+	srcu_read_unlock(&g->srcu, idx);
+	return ret;
 }
 
 static const struct file_operations nvfio_device_fops = {
@@ -273,7 +408,11 @@ static const struct file_operations nvfio_device_fops = {
 	.mmap = nvfio_device_fop_mmap,
 };
 
-struct nvfio_device *nvfio_device_from_file(struct file *file)
+/*
+ * The gate of a device file (revoke.c), or NULL for other files.  Use the
+ * device behind it only inside the gate.
+ */
+struct nvfio_gate *nvfio_gate_from_file(struct file *file)
 {
 	if (file->f_op != &nvfio_device_fops)
 		return NULL;
@@ -285,12 +424,14 @@ int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 {
 	struct nvfio_holder *holder;
 	struct nvfio_device *vdev;
+	struct nvfio_gate *g;
 	struct file *file;
 	int fd, ret;
 
 	vdev = nvfio_device_find(group, name);
 	if (IS_ERR(vdev))
 		return PTR_ERR(vdev);
+	g = vdev->gate;
 
 	holder = nvfio_holder_alloc();
 	if (!holder) {
@@ -302,17 +443,22 @@ int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 		ret = fd;
 		goto err_holder;
 	}
-	ret = nvfio_device_open(vdev);
+	/* Found before a revocation unlisted it: it is gone all the same. */
+	mutex_lock(&g->lock);
+	ret = g->revoked ? -ENODEV : nvfio_device_open(vdev);
 	if (ret)
-		goto err_fd;
+		goto err_unlock;
 
-	file = anon_inode_getfile("[vfio-device]", &nvfio_device_fops, vdev,
+	file = anon_inode_getfile("[vfio-device]", &nvfio_device_fops, g,
 				  O_RDWR);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		nvfio_device_close(vdev);
-		goto err_fd;
+		goto err_unlock;
 	}
+	/* The file's users reference (from the find) and gate reference. */
+	nvfio_gate_get(g);
+	g->files++;
 	/* Region access goes through pread/pwrite at region offsets. */
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
 	/* mmaps land in the device's own mapping (inode.c), before any mmap */
@@ -323,10 +469,12 @@ int nvfio_device_open_fd(struct nvfio_group *group, const char *name)
 			 "vfio-noiommu device opened by user (%s:%d)\n",
 			 current->comm, task_pid_nr(current));
 	nvfio_holder_add(vdev, holder, file);
+	mutex_unlock(&g->lock);
 	fd_install(fd, file);
 	return fd;
 
-err_fd:
+err_unlock:
+	mutex_unlock(&g->lock);
 	put_unused_fd(fd);
 err_holder:
 	nvfio_holder_free(holder);
@@ -348,6 +496,14 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 	inode = nvfio_inode_alloc();
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);
+	/* The gate owns the inode from here on. */
+	vdev->gate = nvfio_gate_create(vdev, inode);
+	if (IS_ERR(vdev->gate)) {
+		ret = PTR_ERR(vdev->gate);
+		vdev->gate = NULL;
+		nvfio_inode_free(inode);
+		return ret;
+	}
 	vdev->inode = inode;
 	vdev->dev = get_device(dev);
 	vdev->ops = ops;
@@ -362,7 +518,8 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 	group = nvfio_group_get_or_create(dev);
 	if (IS_ERR(group)) {
 		put_device(dev);
-		nvfio_inode_free(inode);
+		nvfio_gate_put(vdev->gate);
+		vdev->gate = NULL;
 		vdev->inode = NULL;
 		return PTR_ERR(group);
 	}
@@ -397,28 +554,21 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
 err_group:
 	nvfio_group_put_driver(group, dev);
 	put_device(dev);
-	nvfio_inode_free(inode);
+	nvfio_gate_put(vdev->gate);
+	vdev->gate = NULL;
 	vdev->inode = NULL;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(nvfio_register_device);
 
-/* Take @vdev off its group's list: GET_DEVICE_FD no longer finds it. */
-static void nvfio_device_unlist(struct nvfio_device *vdev)
-{
-	struct nvfio_group *group = vdev->group;
-
-	mutex_lock(&group->dev_lock);
-	list_del_init(&vdev->group_entry);
-	mutex_unlock(&group->dev_lock);
-}
-
 void nvfio_unregister_device(struct nvfio_device *vdev)
 {
 	struct nvfio_group *group = vdev->group;
+	unsigned int grace_ms = nvfio_revoke_grace();
+	unsigned long revoke_at = jiffies + msecs_to_jiffies(grace_ms);
 	unsigned int asked = 0;
 	bool interrupted = false;
-	long left;
+	long left, timeout;
 
 	/* @group is set exactly while the device is registered. */
 	if (WARN_ON(!group))
@@ -436,15 +586,28 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 	nvfio_device_put(vdev);
 	left = try_wait_for_completion(&vdev->released);
 	while (left <= 0) {
+		/*
+		 * The grace (read once, at the start; 0: none) is over:
+		 * revoke, which drops the fds' references (revoke.c).
+		 */
+		if (grace_ms && time_after_eq(jiffies, revoke_at)) {
+			nvfio_device_revoke(vdev, grace_ms);
+			wait_for_completion(&vdev->released);
+			break;
+		}
 		if (vdev->ops->request)
 			vdev->ops->request(vdev, asked++);
+		timeout = 10 * HZ;
+		if (grace_ms)
+			timeout =
+				clamp_t(long, revoke_at - jiffies, 1, timeout);
 		if (interrupted) {
 			left = wait_for_completion_timeout(&vdev->released,
-							   10 * HZ);
+							   timeout);
 			continue;
 		}
 		left = wait_for_completion_interruptible_timeout(
-			&vdev->released, 10 * HZ);
+			&vdev->released, timeout);
 		if (left < 0) {
 			/* A signal cannot cancel a removal: keep waiting. */
 			interrupted = true;
@@ -466,8 +629,12 @@ void nvfio_unregister_device(struct nvfio_device *vdev)
 	WRITE_ONCE(vdev->group, NULL);
 	nvfio_group_put_driver(group, vdev->dev);
 	mutex_destroy(&vdev->open_lock);
-	/* No fd is left, so no VMA either: the mapping is empty. */
-	nvfio_inode_free(vdev->inode);
+	/*
+	 * The registration's gate reference; the gate and the inode stay
+	 * while revoked fds (and their VMAs) are left.
+	 */
+	nvfio_gate_put(vdev->gate);
+	vdev->gate = NULL;
 	vdev->inode = NULL;
 	put_device(vdev->dev);
 }

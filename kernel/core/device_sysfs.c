@@ -222,6 +222,19 @@ void nvfio_holder_remove(struct nvfio_device *vdev, struct file *file)
 		nvfio_holder_free(found);
 }
 
+/*
+ * Revocation (revoke.c, under the gate's lock): move every record to
+ * @list; the caller names them in its log line and frees them.  The
+ * files' later releases do not look for them.
+ */
+void nvfio_holders_take(struct nvfio_device *vdev, struct list_head *list)
+{
+	lockdep_assert_held(&vdev->gate->lock);
+	spin_lock(&vdev->holders_lock);
+	list_splice_init(&vdev->holders, list);
+	spin_unlock(&vdev->holders_lock);
+}
+
 void nvfio_device_set_revoked(struct nvfio_device *vdev)
 {
 	WRITE_ONCE(vdev->revoked, true);

@@ -32,7 +32,7 @@ EXPORT_SYMBOL_GPL(vfio_file_is_group);
 
 bool vfio_file_is_valid(struct file *file)
 {
-	return nvfio_group_from_file(file) || nvfio_device_from_file(file);
+	return nvfio_group_from_file(file) || nvfio_gate_from_file(file);
 }
 EXPORT_SYMBOL_GPL(vfio_file_is_valid);
 
@@ -76,14 +76,21 @@ static bool nvfio_group_enforced_coherent(struct nvfio_group *group)
 bool vfio_file_enforced_coherent(struct file *file)
 {
 	struct nvfio_group *group = nvfio_group_from_file(file);
-	struct nvfio_device *vdev;
+	struct nvfio_gate *g;
+	bool ret = true;
+	int idx;
 
 	if (group)
 		return nvfio_group_enforced_coherent(group);
-	vdev = nvfio_device_from_file(file);
-	if (vdev)
-		return nvfio_device_enforces_coherency(vdev->dev);
-	return true;
+	g = nvfio_gate_from_file(file);
+	if (!g)
+		return true;
+	/* A revoked device does no DMA: nothing to enforce (revoke.c). */
+	idx = srcu_read_lock(&g->srcu);
+	if (!READ_ONCE(g->revoked))
+		ret = nvfio_device_enforces_coherency(g->vdev->dev);
+	srcu_read_unlock(&g->srcu, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_file_enforced_coherent);
 

@@ -14,8 +14,9 @@
 struct kvm *nvfio_file_kvm(struct file *file)
 {
 	struct nvfio_group *group = nvfio_group_from_file(file);
-	struct nvfio_device *vdev;
+	struct nvfio_gate *g;
 	struct kvm *kvm = NULL;
+	int idx;
 
 	if (group) {
 		spin_lock(&group->kvm_lock);
@@ -23,12 +24,17 @@ struct kvm *nvfio_file_kvm(struct file *file)
 		spin_unlock(&group->kvm_lock);
 		return kvm;
 	}
-	vdev = nvfio_device_from_file(file);
-	if (vdev) {
-		mutex_lock(&vdev->open_lock);
-		kvm = vdev->kvm;
-		mutex_unlock(&vdev->open_lock);
+	g = nvfio_gate_from_file(file);
+	if (!g)
+		return NULL;
+	/* A revoked device holds no kvm (revoke.c). */
+	idx = srcu_read_lock(&g->srcu);
+	if (!READ_ONCE(g->revoked)) {
+		mutex_lock(&g->vdev->open_lock);
+		kvm = g->vdev->kvm;
+		mutex_unlock(&g->vdev->open_lock);
 	}
+	srcu_read_unlock(&g->srcu, idx);
 	return kvm;
 }
 EXPORT_SYMBOL_GPL(nvfio_file_kvm);

@@ -52,6 +52,7 @@ struct nvfio_group;
 struct nvfio_device;
 struct nvfio_device_attribute;
 struct nvfio_device_kobj;
+struct nvfio_gate;
 struct nvfio_iommu_stats;
 
 /* ------------------------------------------------------------------ */
@@ -158,6 +159,7 @@ struct nvfio_device {
 	struct list_head holders; /* nvfio_holder.entry, one per open fd */
 	struct nvfio_device_kobj *sysfs; /* nvfio/ in sysfs, while registered */
 	bool revoked; /* nvfio_device_set_revoked(); READ/WRITE_ONCE */
+	struct nvfio_gate *gate; /* what its fds point to (revoke.c) */
 };
 
 /*
@@ -184,8 +186,12 @@ int nvfio_register_device(struct nvfio_device *vdev, struct device *dev,
  * nvfio_unregister_device() - withdraw @vdev; waits until no fd uses it
  *
  * New opens are refused at once; while device fds remain open the core
- * calls ops->request periodically.  When this returns, no callback of
- * @vdev is running or will run again, and the caller may free it.
+ * calls ops->request periodically.  If they are still open after vfio's
+ * nvfio_revoke_grace_ms (not 0), the user's access is revoked
+ * (docs/revocation.md): ops->close_device runs once on behalf of the open
+ * fds, which stay open but reach no callback of @vdev any more.  When
+ * this returns, no callback of @vdev is running or will run again, and
+ * the caller may free it.
  */
 void nvfio_unregister_device(struct nvfio_device *vdev);
 

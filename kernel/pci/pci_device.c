@@ -396,8 +396,10 @@ void nvfio_pci_close_device(struct nvfio_device *core)
 	struct nvfio_pci_device *vdev = to_nvfio_pci(core);
 
 	/*
-	 * No user mapping is left (each VMA holds a device file), so there
-	 * is nothing to zap; the domain's lock keeps hot resets out while
+	 * No user mapping is left (each VMA holds a device file) or, when
+	 * the core revokes the device (kernel/core/revoke.c), they are
+	 * zapped already and their faults refused by the core, so there is
+	 * nothing to zap; the domain's lock keeps hot resets out while
 	 * the function is reset and its saved state put back, and then
 	 * while the whole domain is reset if it was the last one open.
 	 */
