@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Removal never hangs (docs/revocation.md): a device whose fds are still
+ * open vfio.nvfio_revoke_grace_ms after an unbind began is revoked.
+ *
+ *   revoke_uncooperative_holder   the holder (BAR mmap, MSI, REQ, DMA
+ *                                 mappings) ignores REQ: the unbind returns
+ *                                 after the grace; SIGBUS, ENODEV, pinned
+ *                                 memory back, modules unload, the device
+ *                                 works again on vfio-pci
+ *   revoke_cooperative_holder     (both modes) a holder that closes on REQ
+ *                                 sees mainline's removal
+ *   revoke_grace_zero_waits       0 keeps mainline's wait
+ *   revoke_read_in_flight_uffd    a read() parked on a userfaultfd page
+ *                                 does not hold the revocation up; it fails
+ *                                 with ENODEV once the page comes
+ *   revoke_grace_param            the parameter's checks
+ */
+#include "fixture.h"
+#include "test_core.h"
+#include "test_pci_sigbus.h"
+#include "test_pci_util.h"
+#include "type1_util.h"
+
+#include <fcntl.h>
+#include <linux/pci_regs.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define GRACE_PATH "/sys/module/vfio/parameters/nvfio_revoke_grace_ms"
+#define UNBIND "/sys/bus/pci/drivers/vfio-pci/unbind"
+#define GRACE_MS 2000
+#define MARGIN_MS 3000
+#define BUF_SIZE 0x10000ULL
+#define XFER 1024u
+#define EDU_ID 0x00 /* identification register: 0xRRrr00ed */
+
+static char saved_grace[32];
+static char tr_dir[160];
+
+static void restore_grace(void)
+{
+	if (saved_grace[0])
+		vu_write_file(GRACE_PATH, saved_grace);
+}
+
+/* Set the grace (restored at exit). */
+static void set_grace(const char *ms)
+{
+	if (!saved_grace[0]) {
+		if (vu_read_file(GRACE_PATH, saved_grace, sizeof(saved_grace)))
+			FAIL("read %s: %s", GRACE_PATH, vu_last_error());
+		saved_grace[strcspn(saved_grace, "\n")] = 0;
+		atexit(restore_grace);
+	}
+	ASSERT_OK(vu_write_file(GRACE_PATH, ms));
+}
+
+/* The whole of @path (static buffer); NULL if unreadable. */
+static const char *slurp(const char *path)
+{
+	static char buf[65536];
+	ssize_t n, len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[len] = 0;
+	return buf;
+}
+
+/* Has @bdf an MSI handler ("vfio-msi[N](<bdf>)") in /proc/interrupts? */
+static bool msi_requested(const char *bdf)
+{
+	const char *s = slurp("/proc/interrupts");
+	char needle[64];
+
+	if (!s)
+		FAIL("read /proc/interrupts: %s", strerror(errno));
+	snprintf(needle, sizeof(needle), "](%s)", bdf);
+	for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle)) {
+		const char *bol = p;
+
+		while (bol > s && bol[-1] != '\n')
+			bol--;
+		for (const char *q = bol; q < p; q++)
+			if (!strncmp(q, "vfio-msi", 8))
+				return true;
+	}
+	return false;
+}
+
+static void tr_cleanup(void)
+{
+	char p[256];
+
+	if (!tr_dir[0])
+		return;
+	snprintf(p, sizeof(p), "%s/events/nvfio/enable", tr_dir);
+	vu_write_file(p, "0");
+	rmdir(tr_dir);
+	tr_dir[0] = 0;
+}
+
+/* A trace instance of our own with nvfio:device_revoke on. */
+static void tr_start(void)
+{
+	const char *root = "/sys/kernel/tracing";
+	struct stat st;
+	char p[256];
+
+	if (stat("/sys/kernel/tracing/instances", &st) &&
+	    mount("tracefs", root, "tracefs", 0, NULL))
+		root = "/sys/kernel/debug/tracing";
+	snprintf(tr_dir, sizeof(tr_dir), "%s/instances/nvfio-revoke-%d", root,
+		 getpid());
+	ASSERT_OK(mkdir(tr_dir, 0700));
+	atexit(tr_cleanup);
+	snprintf(p, sizeof(p), "%s/events/nvfio/device_revoke/enable", tr_dir);
+	ASSERT_OK(vu_write_file(p, "1"));
+}
+
+static const char *tr_read(void)
+{
+	char p[256];
+	const char *s;
+
+	snprintf(p, sizeof(p), "%s/trace", tr_dir);
+	s = slurp(p);
+	if (!s)
+		FAIL("read %s: %s", p, strerror(errno));
+	return s;
+}
+
+static const char *revoked_file(const char *bdf)
+{
+	static char p[128];
+
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/nvfio/revoked", bdf);
+	return p;
+}
+
+/* The holder's setup: BAR0 mapped, DMA mapped and tried, MSI, REQ. */
+struct holder {
+	struct vu_dev d;
+	struct edu e;
+	uint8_t *buf;
+	int msi, req;
+};
+
+static void holder_open(struct holder *h)
+{
+	fx_open_edu(&h->d, &h->e, true);
+	ASSERT_OK(vu_pci_command_set(h->d.device,
+				     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+	h->buf = vu_alloc_dma_buffer(BUF_SIZE);
+	ASSERT_TRUE(h->buf != NULL);
+	ASSERT_OK(t1_map(h->d.container, h->buf, T1_IOVA, BUF_SIZE, T1_RW));
+	t1_edu_roundtrip(&h->e, T1_IOVA, h->buf, T1_IOVA + BUF_SIZE / 2,
+			 h->buf + BUF_SIZE / 2, XFER, 7);
+	h->msi = vu_eventfd_new();
+	ASSERT_OK(h->msi);
+	ASSERT_OK(vu_irq_set_eventfds(h->d.device, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
+				      &h->msi));
+	h->req = vu_eventfd_new();
+	ASSERT_OK(h->req);
+	ASSERT_OK(vu_irq_set_eventfds(h->d.device, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
+				      &h->req));
+}
+
+/* After the removal: back on vfio-pci, DMA works again. */
+static void rebind_and_use(const char *bdf)
+{
+	struct vu_dev d;
+	struct edu e;
+	uint8_t *buf;
+
+	/* A reload of vfio-pci may have bound it (driver_override). */
+	if (strcmp(cu_driver(bdf), "vfio-pci") && cu_bind(bdf, "vfio-pci"))
+		FAIL("bind %s to vfio-pci: %s", bdf, vu_last_error());
+	fx_open_edu(&d, &e, true);
+	ASSERT_OK(vu_pci_command_set(d.device,
+				     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+	buf = vu_alloc_dma_buffer(BUF_SIZE);
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_OK(t1_map(d.container, buf, T1_IOVA, BUF_SIZE, T1_RW));
+	t1_edu_roundtrip(&e, T1_IOVA, buf, T1_IOVA + BUF_SIZE / 2,
+			 buf + BUF_SIZE / 2, XFER, 11);
+	ASSERT_OK(t1_unmap(d.container, T1_IOVA, BUF_SIZE, 0, NULL));
+	edu_fini(&e);
+	vu_dev_close(&d);
+	vu_free_dma_buffer(buf, BUF_SIZE);
+}
+
+TEST_OURS_ONLY(revoke_uncooperative_holder)
+{
+	const char *bdf = fx_bdf();
+	const char *const needles[] = {"device revoked", "nvfio-tests", NULL};
+	struct vfio_device_info info = {.argsz = sizeof(info)};
+	int base_vfio, base_pci, kmsg, err = -1;
+	long long base_pinned;
+	struct holder h;
+	uint64_t t0, took;
+	char line[512], rb[8];
+	uint32_t v;
+	long base_kb;
+	pid_t pid;
+	void *p;
+
+	REQUIRE_OURS();
+	cu_save_device(bdf);
+	set_grace("2000");
+	base_kb = vu_locked_kb();
+	base_pinned = t1_pinned_pages();
+	base_vfio = fx_module_refcnt("vfio");
+	base_pci = fx_module_refcnt("vfio_pci");
+
+	holder_open(&h);
+	ASSERT_TRUE(vu_locked_kb() > base_kb);
+	ASSERT_TRUE(t1_pinned_pages() > base_pinned);
+	ASSERT_TRUE(msi_requested(bdf));
+	ASSERT_OK(vu_read_file(revoked_file(bdf), rb, sizeof(rb)));
+	ASSERT_EQ(0, strcmp(rb, "0\n"));
+	tr_start();
+	kmsg = cu_kmsg_open();
+	ASSERT_OK(kmsg);
+
+	t0 = vu_now_ms();
+	pid = cu_write_async(UNBIND, bdf);
+	ASSERT_OK(pid);
+	/* Asked, and ignored: within the grace the device still works. */
+	ASSERT_TRUE(pu_fired(h.req, 1000));
+	ASSERT_EQ(0, cu_wait_child(pid, GRACE_MS / 2, &err));
+	ASSERT_OK(edu_read32(&h.e, EDU_ID, &v));
+	ASSERT_EQ(0xed, v & 0xff);
+	ASSERT_OK(vu_device_info(h.d.device, &info));
+
+	/* The unbind returns after the grace plus a margin at most. */
+	ASSERT_EQ(1, cu_wait_child(pid, GRACE_MS + MARGIN_MS, &err));
+	took = vu_now_ms() - t0;
+	ASSERT_EQ(0, err);
+	if (took < GRACE_MS - 100 || took > GRACE_MS + MARGIN_MS)
+		FAIL("unbind took %llu ms (grace %d ms)",
+		     (unsigned long long)took, GRACE_MS);
+	ASSERT_EQ(0, strcmp(cu_driver(bdf), ""));
+
+	/* The mapping faults SIGBUS, reads and writes alike. */
+	ASSERT_EQ(-1, ps_read32(h.e.mmio + EDU_ID / 4, &v));
+	ASSERT_EQ(-1, ps_write32(h.e.mmio + 1, 0x12345678));
+	/* Every operation on the fd: ENODEV. */
+	ASSERT_ERRNO(ENODEV, ioctl(h.d.device, VFIO_DEVICE_GET_INFO, &info));
+	ASSERT_ERRNO(ENODEV, ioctl(h.d.device, VFIO_DEVICE_RESET));
+	ASSERT_ERRNO(ENODEV,
+		     vu_irq_disable(h.d.device, VFIO_PCI_MSI_IRQ_INDEX));
+	ASSERT_ERRNO(ENODEV, pread(h.d.device, &v, 4, h.e.bar0.offset));
+	ASSERT_ERRNO(ENODEV, pwrite(h.d.device, &v, 4, h.e.bar0.offset + 4));
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, h.d.device,
+		 h.e.bar0.offset);
+	ASSERT_TRUE(p == MAP_FAILED);
+	ASSERT_EQ(ENODEV, errno);
+	/* The interrupts are gone, and so are the device's module references.
+	 */
+	ASSERT_TRUE(!msi_requested(bdf));
+	ASSERT_EQ(base_pci, fx_module_refcnt("vfio_pci"));
+	/* The group went with its device (its only one on vfio-pci). */
+	ASSERT_ERRNO(ENODEV, ioctl(h.d.group, VFIO_GROUP_GET_DEVICE_FD, bdf));
+	ASSERT_TRUE(!core_has_iommu(h.d.container));
+
+	/* Said once, naming the holder, and traced. */
+	if (cu_kmsg_find(kmsg, needles, line, sizeof(line)) != 1)
+		FAIL("no kernel log line with \"device revoked\" naming us");
+	if (!strstr(line, "2000 ms"))
+		FAIL("the log line does not give the grace: %s", line);
+	snprintf(line, sizeof(line), "device_revoke: dev=%s", bdf);
+	if (!strstr(tr_read(), line))
+		FAIL("no \"%s\" in the trace", line);
+	tr_cleanup();
+
+	/* The fds close; pinned and locked memory is back. */
+	edu_fini(&h.e);
+	ASSERT_OK(close(h.d.device));
+	h.d.device = -1;
+	vu_dev_close(&h.d);
+	close(h.msi);
+	close(h.req);
+	close(kmsg);
+	ASSERT_EQ(base_kb, vu_locked_kb());
+	ASSERT_EQ(base_pinned, t1_pinned_pages());
+	ASSERT_EQ(base_vfio, fx_module_refcnt("vfio"));
+	vu_free_dma_buffer(h.buf, BUF_SIZE);
+
+	/* vfio-pci unloads and loads again; the device works on it. */
+	pu_reload_vfio_pci("");
+	rebind_and_use(bdf);
+}
+
+/* Both modes: a holder that lets go when asked sees mainline's removal. */
+TEST(revoke_cooperative_holder)
+{
+	const char *bdf = fx_bdf();
+	const char *const needles[] = {"device revoked", NULL};
+	int err = -1, kmsg = -1;
+	long long base_pinned;
+	struct holder h;
+	char line[512];
+	long base_kb;
+	uint64_t t0;
+	pid_t pid;
+
+	cu_save_device(bdf);
+	if (!harness_mainline()) {
+		set_grace("2000");
+		kmsg = cu_kmsg_open();
+		ASSERT_OK(kmsg);
+	}
+	base_kb = vu_locked_kb();
+	base_pinned = t1_pinned_pages();
+	holder_open(&h);
+
+	t0 = vu_now_ms();
+	pid = cu_write_async(UNBIND, bdf);
+	ASSERT_OK(pid);
+	ASSERT_TRUE(pu_fired(h.req, 1000));
+	ASSERT_EQ(0, cu_wait_child(pid, 200, &err));
+	/* Until it lets go the device is the user's. */
+	ASSERT_OK(vu_irq_disable(h.d.device, VFIO_PCI_MSI_IRQ_INDEX));
+	edu_fini(&h.e);
+	ASSERT_OK(close(h.d.device));
+	h.d.device = -1;
+	ASSERT_EQ(1, cu_wait_child(pid, 1500, &err));
+	ASSERT_EQ(0, err);
+	ASSERT_TRUE(vu_now_ms() - t0 < GRACE_MS);
+	ASSERT_EQ(0, strcmp(cu_driver(bdf), ""));
+	ASSERT_TRUE(!core_has_iommu(h.d.container));
+	ASSERT_EQ(base_kb, vu_locked_kb());
+	ASSERT_EQ(base_pinned, t1_pinned_pages());
+	vu_dev_close(&h.d);
+	close(h.msi);
+	close(h.req);
+	vu_free_dma_buffer(h.buf, BUF_SIZE);
+	if (kmsg >= 0) {
+		/* Nothing was revoked. */
+		ASSERT_EQ(0, cu_kmsg_find(kmsg, needles, line, sizeof(line)));
+		close(kmsg);
+	}
+	rebind_and_use(bdf);
+}
+
+/* 0: mainline's wait, however long; the holder's close ends it. */
+TEST_OURS_ONLY(revoke_grace_zero_waits)
+{
+	const char *bdf = fx_bdf();
+	const char *const needles[] = {"device revoked", NULL};
+	struct vfio_device_info info = {.argsz = sizeof(info)};
+	int err = -1, kmsg;
+	struct holder h;
+	char line[512];
+	uint32_t v;
+	pid_t pid;
+
+	REQUIRE_OURS();
+	cu_save_device(bdf);
+	set_grace("0");
+	holder_open(&h);
+	kmsg = cu_kmsg_open();
+	ASSERT_OK(kmsg);
+
+	pid = cu_write_async(UNBIND, bdf);
+	ASSERT_OK(pid);
+	ASSERT_TRUE(pu_fired(h.req, 1000));
+	/* Twice the short grace of the other tests, and more: still waiting. */
+	ASSERT_EQ(0, cu_wait_child(pid, 2 * GRACE_MS + 1000, &err));
+	ASSERT_OK(vu_device_info(h.d.device, &info));
+	ASSERT_OK(edu_read32(&h.e, EDU_ID, &v));
+	ASSERT_EQ(0xed, v & 0xff);
+	ASSERT_TRUE(msi_requested(bdf));
+
+	edu_fini(&h.e);
+	ASSERT_OK(close(h.d.device));
+	h.d.device = -1;
+	ASSERT_EQ(1, cu_wait_child(pid, 5000, &err));
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, cu_kmsg_find(kmsg, needles, line, sizeof(line)));
+	close(kmsg);
+	vu_dev_close(&h.d);
+	close(h.msi);
+	close(h.req);
+	vu_free_dma_buffer(h.buf, BUF_SIZE);
+	rebind_and_use(bdf);
+}
+
+struct uffd_read {
+	int device;
+	uint64_t offset;
+	void *buf;
+	ssize_t ret;
+	int err;
+	volatile int done;
+};
+
+static void *uffd_reader(void *arg)
+{
+	struct uffd_read *r = arg;
+
+	r->ret = pread(r->device, r->buf, 4, r->offset);
+	r->err = errno;
+	r->done = 1;
+	return NULL;
+}
+
+/*
+ * A read() whose buffer is a page a userfaultfd serves, not served yet,
+ * is waiting when the unbind comes: the revocation does not wait for it
+ * (the core faults the buffer in before the operation enters the gate).
+ * Once the page is served the read fails with ENODEV.
+ */
+TEST_OURS_ONLY(revoke_read_in_flight_uffd)
+{
+	const char *bdf = fx_bdf();
+	struct uffdio_api api = {.api = UFFD_API};
+	struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_MISSING};
+	struct uffdio_copy copy = {.mode = 0};
+	struct uffd_msg msg;
+	struct uffd_read r = {0};
+	struct pollfd pfd;
+	struct holder h;
+	pthread_t th;
+	int uffd, err = -1;
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t t0;
+	void *area, *src;
+	pid_t pid;
+
+	REQUIRE_OURS();
+	cu_save_device(bdf);
+	set_grace("2000");
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP("userfaultfd: %s", strerror(errno));
+	ASSERT_OK(ioctl(uffd, UFFDIO_API, &api));
+	area = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(area != MAP_FAILED);
+	reg.range.start = (uintptr_t)area;
+	reg.range.len = pg;
+	ASSERT_OK(ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	holder_open(&h);
+	r.device = h.d.device;
+	r.offset = h.e.bar0.offset;
+	r.buf = area;
+	ASSERT_EQ(0, pthread_create(&th, NULL, uffd_reader, &r));
+	/* The read is parked on the missing page. */
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ((ssize_t)sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	ASSERT_TRUE(!r.done);
+
+	t0 = vu_now_ms();
+	pid = cu_write_async(UNBIND, bdf);
+	ASSERT_OK(pid);
+	ASSERT_EQ(1, cu_wait_child(pid, GRACE_MS + MARGIN_MS, &err));
+	ASSERT_EQ(0, err);
+	ASSERT_TRUE(vu_now_ms() - t0 <= GRACE_MS + MARGIN_MS);
+	ASSERT_EQ(0, strcmp(cu_driver(bdf), ""));
+	/* Still parked: the revocation did not wait for it. */
+	ASSERT_TRUE(!r.done);
+
+	/* Serve the page: the read goes on, into a revoked device. */
+	src = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(src != MAP_FAILED);
+	memset(src, 0x5a, pg);
+	copy.dst = (uintptr_t)area;
+	copy.src = (uintptr_t)src;
+	copy.len = pg;
+	ASSERT_OK(ioctl(uffd, UFFDIO_COPY, &copy));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(-1, r.ret);
+	ASSERT_EQ(ENODEV, r.err);
+	/* The read wrote nothing into the buffer. */
+	ASSERT_EQ(0x5a, ((uint8_t *)area)[0]);
+
+	edu_fini(&h.e);
+	vu_dev_close(&h.d);
+	close(h.msi);
+	close(h.req);
+	close(uffd);
+	vu_free_dma_buffer(h.buf, BUF_SIZE);
+	rebind_and_use(bdf);
+}
+
+TEST_OURS_ONLY(revoke_grace_param)
+{
+	static const char *const bad[] = {"abc",	"-1",  "86400001",
+					  "4294967296", "1.5", "2000ms"};
+	struct stat st;
+	char v[32];
+
+	REQUIRE_OURS();
+	ASSERT_OK(stat(GRACE_PATH, &st));
+	ASSERT_EQ(0644, st.st_mode & 0777);
+	set_grace("30000"); /* saves what was there */
+	/* The default, which every test that changes it puts back. */
+	ASSERT_EQ(0, strcmp(saved_grace, "30000"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ASSERT_ERRNO(EINVAL, vu_write_file(GRACE_PATH, bad[i]));
+		ASSERT_OK(vu_read_file(GRACE_PATH, v, sizeof(v)));
+		ASSERT_EQ(0, strcmp(v, "30000\n"));
+	}
+	ASSERT_OK(vu_write_file(GRACE_PATH, "86400000"));
+	ASSERT_OK(vu_read_file(GRACE_PATH, v, sizeof(v)));
+	ASSERT_EQ(0, strcmp(v, "86400000\n"));
+	ASSERT_OK(vu_write_file(GRACE_PATH, "0"));
+	ASSERT_OK(vu_read_file(GRACE_PATH, v, sizeof(v)));
+	ASSERT_EQ(0, strcmp(v, "0\n"));
+}
