@@ -223,13 +223,22 @@ void nvfio_device_revoke(struct nvfio_device *vdev, unsigned int grace_ms)
 	/* 1, 2: no operation starts any more, none is in flight after. */
 	WRITE_ONCE(g->revoked, true);
 	synchronize_srcu(&g->srcu);
+	files = g->files;
+	/*
+	 * The last fd was released just as the grace ran out: nothing to
+	 * take away, but a GET_DEVICE_FD that found the device already is
+	 * refused all the same (@revoked), so the caller's wait ends.
+	 */
+	if (!files) {
+		mutex_unlock(&g->lock);
+		return;
+	}
 	/* 3: every mapping of every fd; faults now end in SIGBUS. */
 	unmap_mapping_range(g->inode->i_mapping, 0, 0, 1);
 	/* 4: close the device for its fds, and stop its DMA. */
 	nvfio_device_revoke_close(vdev);
 	/* 5: who held it, for the log; the fds' references go. */
 	nvfio_holders_take(vdev, &holders);
-	files = g->files;
 	g->files = 0;
 	mutex_unlock(&g->lock);
 
