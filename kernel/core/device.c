@@ -28,7 +28,13 @@
  * registration until unregistration has waited for the last fd.  Opens
  * and closes fire the events nvfio:device_open/device_close.
  *
- * Locking: group->dev_lock protects the group's device list and the
+ * Device fds point to the device's gate (revoke.c), not to the device: their
+ * operations run inside it, and after a revocation (the grace of
+ * nvfio_unregister_device() ran out) they fail with -ENODEV while the
+ * device itself is gone.
+ *
+ * Locking: the gate's lock is taken first by GET_DEVICE_FD, release and
+ * revocation.  group->dev_lock protects the group's device list and the
  * @users 0->1 step (refcount_inc_not_zero under it).  @open_lock protects
  * @open_count and serializes ops->open_device/close_device; it nests inside
  * group->lock, which the first open and last close also need to take or
@@ -152,6 +158,8 @@ static int nvfio_device_open(struct nvfio_device *vdev)
 	struct nvfio_group *group = vdev->group;
 	int ret = 0;
 
+	/* Exclusive with revocation (revoke.c). */
+	lockdep_assert_held(&vdev->gate->lock);
 	mutex_lock(&group->lock);
 	if (!group->container) {
 		/* Say so when the group could not even join a container. */
@@ -188,6 +196,7 @@ static void nvfio_device_close(struct nvfio_device *vdev)
 {
 	struct nvfio_group *group = vdev->group;
 
+	lockdep_assert_held(&vdev->gate->lock);
 	mutex_lock(&group->lock);
 	mutex_lock(&vdev->open_lock);
 	trace_device_close(dev_name(vdev->dev), vdev->open_count - 1);
