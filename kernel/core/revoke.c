@@ -92,12 +92,9 @@ static int nvfio_revoke_grace_set(const char *val,
 				  const struct kernel_param *kp)
 {
 	unsigned int ms;
-	int ret;
 
-	ret = kstrtouint(val, 10, &ms);
-	if (ret)
-		return ret;
-	if (ms > NVFIO_REVOKE_GRACE_MAX_MS)
+	/* Not a decimal number, out of range: -EINVAL alike. */
+	if (kstrtouint(val, 10, &ms) || ms > NVFIO_REVOKE_GRACE_MAX_MS)
 		return -EINVAL;
 	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
 	return 0;
