@@ -15,6 +15,8 @@
  *                                 does not hold the revocation up; it fails
  *                                 with ENODEV once the page comes
  *   revoke_grace_param            the parameter's checks
+ *   revoke_shared_group_leaves_container  the group of two devices leaves
+ *                                 its container at the revocation
  */
 #include "fixture.h"
 #include "test_core.h"
@@ -529,4 +531,69 @@ TEST_OURS_ONLY(revoke_grace_param)
 	ASSERT_OK(vu_write_file(GRACE_PATH, "0"));
 	ASSERT_OK(vu_read_file(GRACE_PATH, v, sizeof(v)));
 	ASSERT_EQ(0, strcmp(v, "0\n"));
+}
+
+/*
+ * A group of two devices on vfio-pci, one of them held and revoked: the
+ * group stays (its other device is registered) but leaves its container
+ * at the revocation, so the DMA mappings are gone (and unpinned) while
+ * the revoked fd is still open.  The group fd stays usable.
+ */
+TEST_OURS_ONLY(revoke_shared_group_leaves_container)
+{
+	struct shared_group g;
+	struct vu_dev d;
+	long base_kb;
+	void *buf;
+	pid_t pid;
+	int req, err = -1, nic;
+
+	REQUIRE_OURS();
+	set_grace("2000");
+	sg_setup(&g, true);
+	if (cu_bind(g.nic, "vfio-pci"))
+		FAIL("bind %s to vfio-pci: %s", g.nic, vu_last_error());
+	buf = vu_alloc_dma_buffer(BUF_SIZE);
+	ASSERT_TRUE(buf != NULL);
+	base_kb = vu_locked_kb();
+
+	fx_open(&d, VU_STAGE_CONTAINER);
+	d.group = open(g.path, O_RDWR | O_CLOEXEC);
+	ASSERT_OK(d.group);
+	ASSERT_OK(vu_group_set_container(d.group, d.container));
+	ASSERT_OK(vu_set_iommu(d.container, VFIO_TYPE1v2_IOMMU));
+	ASSERT_OK(t1_map(d.container, buf, T1_IOVA, BUF_SIZE, T1_RW));
+	ASSERT_TRUE(vu_locked_kb() > base_kb);
+	d.device = vu_get_device_fd(d.group, g.edu);
+	ASSERT_OK(d.device);
+	req = vu_eventfd_new();
+	ASSERT_OK(req);
+	ASSERT_OK(vu_irq_set_eventfds(d.device, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
+				      &req));
+
+	pid = cu_write_async(UNBIND, g.edu);
+	ASSERT_OK(pid);
+	ASSERT_TRUE(pu_fired(req, 1000));
+	ASSERT_EQ(1, cu_wait_child(pid, GRACE_MS + MARGIN_MS, &err));
+	ASSERT_EQ(0, err);
+
+	/* The fd is still open, but the DMA mappings are gone already. */
+	ASSERT_EQ(base_kb, vu_locked_kb());
+	ASSERT_TRUE(!core_has_iommu(d.container));
+	ASSERT_EQ(VIABLE, core_group_flags(d.group));
+	ASSERT_ERRNO(ENODEV, ioctl(d.device, VFIO_DEVICE_RESET));
+	ASSERT_ERRNO(ENODEV, ioctl(d.group, VFIO_GROUP_GET_DEVICE_FD, g.edu));
+	ASSERT_OK(close(d.device));
+	d.device = -1;
+
+	/* The group fd goes on: back into the container, its other device. */
+	ASSERT_ERRNO(EINVAL, ioctl(d.group, VFIO_GROUP_GET_DEVICE_FD, g.nic));
+	ASSERT_OK(vu_group_set_container(d.group, d.container));
+	ASSERT_OK(vu_set_iommu(d.container, VFIO_TYPE1v2_IOMMU));
+	nic = vu_get_device_fd(d.group, g.nic);
+	ASSERT_OK(nic);
+	ASSERT_OK(close(nic));
+	vu_dev_close(&d);
+	close(req);
+	vu_free_dma_buffer(buf, BUF_SIZE);
 }
