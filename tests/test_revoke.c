@@ -298,15 +298,16 @@ TEST_OURS_ONLY(revoke_uncooperative_holder)
 
 	/*
 	 * The fds close; the revoked device fd's release gives back its
-	 * reference on vfio (the group's own went with the unbind, so the
-	 * count before the test is no yardstick); pinned and locked memory
-	 * is back.
+	 * reference on vfio, and the inode's pseudo filesystem mount's too
+	 * if no other device is registered (the group's own went with the
+	 * unbind, so the count before the test is no yardstick); pinned and
+	 * locked memory is back.
 	 */
 	edu_fini(&h.e);
 	held_vfio = fx_module_refcnt("vfio");
 	ASSERT_OK(close(h.d.device));
 	h.d.device = -1;
-	ASSERT_EQ(held_vfio - 1, fx_module_refcnt("vfio"));
+	ASSERT_TRUE(fx_module_refcnt("vfio") < held_vfio);
 	vu_dev_close(&h.d);
 	close(h.msi);
 	close(h.req);
