@@ -28,7 +28,10 @@
 #   NVFIO_TESTS         test binary (default build/bin/nvfio-tests); it is
 #                       copied at the start and every boot runs that copy
 #   NVFIO_TEST_TIMEOUT  seconds per test in the guest (default 120)
-#   NVFIO_GUEST_TIMEOUT seconds per guest boot (default 900)
+#   NVFIO_GUEST_TIMEOUT seconds per guest boot (default 1800: a boot of the
+#                       whole suite takes 8-15 min on 2 cores, more when the
+#                       host is busy; hangs inside a test are caught by the
+#                       per-test timeout, this only catches a wedged guest)
 #   NVFIO_ACCEL=kvm     see bench/run-guest.sh
 # Every other NVFIO_* variable is passed on to the guest as well.
 # Each boot's files (results.tsv, logs/, console.log, dmesg.txt) are kept in
@@ -40,7 +43,7 @@ set -eu
 t_start=$(now)
 MODES=${NVFIO_MODES:-ours mainline ours-noiommu}
 KERNELS=${KERNELS:-$("$REPO/scripts/kver.sh" --series)}
-GUEST_TIMEOUT=${NVFIO_GUEST_TIMEOUT:-900}
+GUEST_TIMEOUT=${NVFIO_GUEST_TIMEOUT:-1800}
 TESTS=${NVFIO_TESTS:-$REPO/build/bin/nvfio-tests}
 [ -x "$TESTS" ] || die "$TESTS does not exist: build the tests first (make tests)"
 TESTS=$(realpath "$TESTS")
