@@ -4,7 +4,7 @@
 # (bench/guest/run-bench.sh loads one stack, runs build/bin/nvfio-bench,
 # unloads it, and does the same with the other). Prints a markdown table:
 # each figure for ours and mainline and the ratio ours/mainline as a
-# speed-up (for the latency row: mainline's latency over ours), so above 1
+# speed-up (for times, latency and VM start: mainline's over ours), so above 1
 # means ours is faster. The table is also saved to build/bench/results.md.
 #
 # Environment: NVFIO_BENCH (the binary, default build/bin/nvfio-bench; the
@@ -27,7 +27,7 @@ out=$(mktemp -d "$GUEST_BUILD/runs/bench.XXXXXX")
 	echo "# written by bench/bench.sh"
 	echo "export NVFIO_REPO=$(shq "$REPO") NVFIO_BENCH=$(shq "$BENCH")"
 	echo "export NVFIO_BENCH_RUNS=$(shq "${NVFIO_BENCH_RUNS:-5}") NVFIO_BENCH_MODES=$(shq "${NVFIO_BENCH_MODES:-ours mainline}")"
-	echo "export NVFIO_BENCH_ARGS=$(shq "${NVFIO_BENCH_ARGS:-}")"
+	echo "export NVFIO_BENCH_ARGS=$(shq "${NVFIO_BENCH_ARGS:-}") NVFIO_BENCH_VMSTART=$(shq "${NVFIO_BENCH_VMSTART:-1}")"
 	echo 'exec /bin/bash "$NVFIO_REPO/bench/guest/run-bench.sh"'
 } >"$out/cmd"
 
@@ -65,11 +65,14 @@ table() {
 			o = val["ours", k]; m = val["mainline", k]
 			r = "?"
 			if (o > 0 && m > 0)
-				r = sprintf("%.2fx", f[1] == "latency" ? m / o : o / m)
+				r = sprintf("%.2fx", unit[k] ~ /^u?s$/ ? m / o : o / m)
 			name = f[1]
 			if (name == "threads1") name = "map, 1 thread"
 			if (name == "threads2") name = "map, 2 threads"
 			if (name == "latency") name = "4 KiB map+unmap latency"
+			if (name == "map-unfaulted") name = "map, not faulted in"
+			if (name == "vm-start") name = "VM start (QEMU -S, qtest)"
+			if (name == "vm-start-cost") name = "VM start, the device'"'"'s cost"
 			printf "| %s | %s | %s | %s %s | %s %s | %s |\n", name, f[2],
 				human(f[3]), o, unit[k], m, unit[k], r
 		}

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # In-guest part of bench/bench.sh: in this one boot, for each stack in
 # $NVFIO_BENCH_MODES (default "ours mainline"): load it, bind the root-bus edu
-# to vfio-pci, run nvfio-bench, unbind, unload. Writes to $NVFIO_OUT:
+# to vfio-pci, run nvfio-bench and nvfio-vmstart (beside it; it starts the
+# host's QEMU with the edu assigned), unbind, unload. Writes to $NVFIO_OUT:
 #   bench-MODE.tsv   nvfio-bench's figures for that stack
 #   bench-MODE.log   its progress and errors
 #   bench-status     "ok", or why a run failed
@@ -12,12 +13,14 @@
 # 4 KiB kind refuses with MADV_NOHUGEPAGE) and 160 hugetlb pages of 2 MiB.
 # Environment: NVFIO_REPO, NVFIO_OUT (required); NVFIO_BENCH (binary,
 # default build/bin/nvfio-bench); NVFIO_BENCH_RUNS (runs per figure);
-# NVFIO_BENCH_ARGS (more nvfio-bench options, e.g. "-v -c 4k-pages,latency").
+# NVFIO_BENCH_ARGS (more nvfio-bench options, e.g. "-v -c 4k-pages,latency");
+# NVFIO_BENCH_VMSTART=0 leaves the VM start figures out.
 set -u
 export NVFIO_MODE=${NVFIO_MODE:-ours}
 . "$(dirname "$0")/lib.sh"
 
 BENCH=${NVFIO_BENCH:-$REPO/build/bin/nvfio-bench}
+VMSTART=$(dirname "$BENCH")/nvfio-vmstart
 RUNS=${NVFIO_BENCH_RUNS:-5}
 status=ok
 
@@ -51,6 +54,13 @@ for MODE in ${NVFIO_BENCH_MODES:-ours mainline}; do
 			</dev/null >"$OUT/bench-$MODE.tsv" 2>"$OUT/bench-$MODE.log"
 		rc=$?
 		[ $rc -eq 0 ] || fail "$MODE: ${BENCH##*/} exited with status $rc"
+		if [ "${NVFIO_BENCH_VMSTART:-1}" = 1 ]; then
+			say "$MODE: running ${VMSTART##*/}"
+			bounded 1200 timeout -k 5 1100 "$VMSTART" -v -r "$RUNS" "$EDU" \
+				</dev/null >>"$OUT/bench-$MODE.tsv" 2>>"$OUT/bench-$MODE.log"
+			rc=$?
+			[ $rc -eq 0 ] || fail "$MODE: ${VMSTART##*/} exited with status $rc"
+		fi
 		say "$MODE: done"
 	fi
 	exec 3>&-

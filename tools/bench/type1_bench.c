@@ -18,6 +18,10 @@
  *               for three kinds of memory: 4 KiB pages (MADV_NOHUGEPAGE,
  *               faulted top-down, so each page is its own physical run),
  *               THP (MADV_HUGEPAGE, 2 MiB aligned) and 2 MiB hugetlb
+ *   map-unfaulted  throughput (GiB/s) of one MAP_DMA of memory never
+ *               touched (a fresh buffer each run, 64 MiB and 256 MiB, the
+ *               three kinds): pinning must fault and zero every page, as
+ *               when QEMU maps a new guest's RAM; cases "unfaulted/KIND/SIZE"
  *   latency     of one 4 KiB map+unmap pair (us; median of all pairs)
  *   threads     aggregate map rate (GiB/s) of one thread mapping 2 x 64 MiB
  *               (4 KiB pages) in 1 MiB mappings, and of two threads each
@@ -162,8 +166,11 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* A prefaulted buffer of @size bytes of the given kind (2 MiB aligned). */
-static void *alloc_kind(enum kind k, size_t size)
+/*
+ * A buffer of @size bytes of the given kind (2 MiB aligned), prefaulted
+ * unless @fresh: then no page is there yet and MAP_DMA must fault them in.
+ */
+static void *alloc_kind_fresh(enum kind k, size_t size, bool fresh)
 {
 	size_t len = (size + SZ_2M - 1) & ~(SZ_2M - 1);
 	uint8_t *p, *a;
@@ -173,7 +180,8 @@ static void *alloc_kind(enum kind k, size_t size)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		if (p == MAP_FAILED)
 			die("mmap MAP_HUGETLB (reserve pages in nr_hugepages)");
-		memset(p, 1, len);
+		if (!fresh)
+			memset(p, 1, len);
 		return p;
 	}
 	p = mmap(NULL, len + SZ_2M, PROT_READ | PROT_WRITE,
@@ -183,6 +191,8 @@ static void *alloc_kind(enum kind k, size_t size)
 	a = (uint8_t *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
 	if (madvise(a, len, k == K_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
 		die("madvise");
+	if (fresh)
+		return a;
 	if (k == K_THP) {
 		memset(a, 1, len);
 		return a;
@@ -197,6 +207,11 @@ static void *alloc_kind(enum kind k, size_t size)
 	for (size_t off = len; off; off -= SZ_4K)
 		a[off - SZ_4K] = 1;
 	return a;
+}
+
+static void *alloc_kind(enum kind k, size_t size)
+{
+	return alloc_kind_fresh(k, size, false);
 }
 
 /* The alignment slack of THP/4K buffers stays mapped: 2 MiB each. */
@@ -272,6 +287,35 @@ static void bench_throughput(enum kind k, uint64_t size)
 	       (unsigned long long)size, median(unmap_rate, runs));
 	fflush(stdout);
 	free_kind(buf, size);
+}
+
+/*
+ * Map of memory never touched, as QEMU maps its guest RAM: every run maps
+ * a fresh buffer once (MAP_DMA faults and zeroes each page as it pins it),
+ * then unmaps and frees it.
+ */
+static void bench_unfaulted(enum kind k, uint64_t size)
+{
+	double rate[32];
+
+	for (int r = 0; r < runs; r++) {
+		void *buf = alloc_kind_fresh(k, size, true);
+		double t0 = now_s();
+
+		map1(buf, IOVA_BASE, size);
+		rate[r] = (double)size / (now_s() - t0) / GIB;
+		if (verbose)
+			fprintf(stderr,
+				"nvfio-bench: unfaulted %s %llu: %ld physically contiguous runs\n",
+				kind_name[k], (unsigned long long)size,
+				phys_runs(buf, size));
+		unmap1(IOVA_BASE, size);
+		free_kind(buf, size);
+	}
+	print_runs("map-unfaulted", rate);
+	printf("map-unfaulted\t%s\t%llu\t%.3f\tGiB/s\n", kind_name[k],
+	       (unsigned long long)size, median(rate, runs));
+	fflush(stdout);
 }
 
 static void bench_latency(void)
@@ -478,6 +522,19 @@ int main(int argc, char **argv)
 			fprintf(stderr, "nvfio-bench: %s %llu\n", kind_name[k],
 				(unsigned long long)sizes[s]);
 			bench_throughput(k, sizes[s]);
+		}
+	for (int k = 0; k < K_NR; k++)
+		for (unsigned int s = 0; s < 2; s++) {
+			static const uint64_t usizes[] = {SZ_64M, SZ_256M};
+			char name[64];
+
+			snprintf(name, sizeof(name), "unfaulted/%s/%s",
+				 kind_name[k], size_name(usizes[s]));
+			if (!selected(name))
+				continue;
+			fprintf(stderr, "nvfio-bench: unfaulted %s %llu\n",
+				kind_name[k], (unsigned long long)usizes[s]);
+			bench_unfaulted(k, usizes[s]);
 		}
 	if (selected("latency")) {
 		fprintf(stderr, "nvfio-bench: latency\n");
