@@ -48,6 +48,8 @@ bad=$(guest_kernel_problems "$out")
 table() {
 	awk -F'\t' '
 	function human(b) {
+		if (b == 0) return "-"
+		if (b < 1024) return b " B"
 		if (b >= 1048576) return (b / 1048576) " MiB"
 		return (b / 1024) " KiB"
 	}
@@ -58,7 +60,7 @@ table() {
 		val[mode, key] = $4; unit[key] = $5
 	}
 	END {
-		print "| figure | memory | size | ours | mainline | ours/mainline |"
+		print "| figure | kind | size | ours | mainline | ours/mainline |"
 		print "| --- | --- | --- | ---: | ---: | ---: |"
 		for (i = 0; i < n; i++) {
 			k = order[i]; split(k, f, SUBSEP)
@@ -73,8 +75,12 @@ table() {
 			if (name == "map-unfaulted") name = "map, not faulted in"
 			if (name == "vm-start") name = "VM start (QEMU -S, qtest)"
 			if (name == "vm-start-cost") name = "VM start, the device'"'"'s cost"
+			if (name == "irq-latency") name = "interrupt to eventfd"
+			if (name == "region-ops") name = "region pread/pwrite"
+			if (name == "set-irqs") name = "SET_IRQS, every MSI-X vector"
+			size = f[1] == "set-irqs" ? f[3] " vectors" : human(f[3])
 			printf "| %s | %s | %s | %s %s | %s %s | %s |\n", name, f[2],
-				human(f[3]), o, unit[k], m, unit[k], r
+				size, o, unit[k], m, unit[k], r
 		}
 	}' "$@"
 }

@@ -239,6 +239,19 @@ find_edu() {
 	return 1
 }
 
+# The first PCI device of class $1 (e.g. 0x010802, NVMe) alone in its IOMMU
+# group.
+find_class() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class")" = "$1" ] || continue
+		[ -d "$d/iommu_group" ] || continue
+		[ "$(ls "$d/iommu_group/devices" | wc -l)" -eq 1 ] && { basename "$d"; return 0; }
+	done
+	echo "no device of class $1 alone in its IOMMU group" >&2
+	return 1
+}
+
 # Bind a device to the driver named vfio-pci (ours or mainline's).
 bind_vfio() {
 	local bdf=$1 d=/sys/bus/pci/devices/$1 drv

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # In-guest part of bench/bench.sh: in this one boot, for each stack in
 # $NVFIO_BENCH_MODES (default "ours mainline"): load it, bind the root-bus edu
-# to vfio-pci, run nvfio-bench and nvfio-vmstart (beside it; it starts the
-# host's QEMU with the edu assigned), unbind, unload. Writes to $NVFIO_OUT:
+# to vfio-pci, run nvfio-bench, nvfio-vmstart (beside it; it starts the
+# host's QEMU with the edu assigned) and nvfio-devbench (the edu, and the
+# nvme for MSI-X), unbind, unload. Writes to $NVFIO_OUT:
 #   bench-MODE.tsv   nvfio-bench's figures for that stack
 #   bench-MODE.log   its progress and errors
 #   bench-status     "ok", or why a run failed
@@ -21,6 +22,7 @@ export NVFIO_MODE=${NVFIO_MODE:-ours}
 
 BENCH=${NVFIO_BENCH:-$REPO/build/bin/nvfio-bench}
 VMSTART=$(dirname "$BENCH")/nvfio-vmstart
+DEVBENCH=$(dirname "$BENCH")/nvfio-devbench
 RUNS=${NVFIO_BENCH_RUNS:-5}
 status=ok
 
@@ -61,6 +63,19 @@ for MODE in ${NVFIO_BENCH_MODES:-ours mainline}; do
 			rc=$?
 			[ $rc -eq 0 ] || fail "$MODE: ${VMSTART##*/} exited with status $rc"
 		fi
+		# The device figures; MSI-X on the nvme (the most vectors).
+		msix=""
+		if NVME=$(find_class 0x010802 2>&3) && bind_vfio "$NVME" >&3 2>&1; then
+			msix="-x $NVME"
+		else
+			say "$MODE: no nvme for the MSI-X figure"
+		fi
+		say "$MODE: running ${DEVBENCH##*/} ${msix}"
+		# shellcheck disable=SC2086 # msix is a word list
+		bounded 600 timeout -k 5 500 "$DEVBENCH" -r "$RUNS" $msix "$EDU" \
+			</dev/null >>"$OUT/bench-$MODE.tsv" 2>>"$OUT/bench-$MODE.log"
+		rc=$?
+		[ $rc -eq 0 ] || fail "$MODE: ${DEVBENCH##*/} exited with status $rc"
 		say "$MODE: done"
 	fi
 	exec 3>&-
