@@ -71,6 +71,8 @@ table() {
 			name = f[1]
 			if (name == "threads1") name = "map, 1 thread"
 			if (name == "threads2") name = "map, 2 threads"
+			if (name == "threads4") name = "map, 4 threads"
+			if (name ~ /^scaling/) name = "gain of " substr(name, 8) " threads vs the CPU control"
 			if (name == "latency") name = "4 KiB map+unmap latency"
 			if (name == "map-unfaulted") name = "map, not faulted in"
 			if (name == "vm-start") name = "VM start (QEMU -S, qtest)"
@@ -91,10 +93,6 @@ for m in ${NVFIO_BENCH_MODES:-ours mainline}; do
 done
 if [ ${#files[@]} -gt 0 ]; then
 	table "${files[@]}" | tee "$BUILD/bench/results.md"
-	o=$(awk -F'\t' '$1 == "threads2" { t2 = $4 } $1 == "threads1" { t1 = $4 } END { if (t1 > 0) printf "%.2f", t2 / t1 }' "$out/bench-ours.tsv" 2>/dev/null || true)
-	mnl=$(awk -F'\t' '$1 == "threads2" { t2 = $4 } $1 == "threads1" { t1 = $4 } END { if (t1 > 0) printf "%.2f", t2 / t1 }' "$out/bench-mainline.tsv" 2>/dev/null || true)
-	echo
-	echo "two threads / one thread: ours ${o:-?}x, mainline ${mnl:-?}x" | tee -a "$BUILD/bench/results.md"
 fi
 
 if [ "$status" = ok ]; then

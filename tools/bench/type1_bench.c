@@ -23,9 +23,14 @@
  *               three kinds): pinning must fault and zero every page, as
  *               when QEMU maps a new guest's RAM; cases "unfaulted/KIND/SIZE"
  *   latency     of one 4 KiB map+unmap pair (us; median of all pairs)
- *   threads     aggregate map rate (GiB/s) of one thread mapping 2 x 64 MiB
- *               (4 KiB pages) in 1 MiB mappings, and of two threads each
- *               mapping its own 64 MiB the same way into one container
+ *   threads     aggregate map rate (GiB/s) of 1, 2 and 4 threads mapping
+ *               4 x 32 MiB (4 KiB pages) in 1 MiB mappings, each thread its
+ *               share, and each count's gain over one thread as a fraction
+ *               of a CPU-only control's gain split the same way
+ *               (bench_threads()); twice: with the pages faulted top-down
+ *               (kind 4k-pages, one physical run per page) and bottom-up
+ *               (kind 4k-bottom-up: often physically contiguous, so few
+ *               IOMMU writes and pinning dominates)
  *
  * Output: one tab-separated line per figure on stdout:
  *   metric <TAB> kind <TAB> size <TAB> value <TAB> unit
@@ -342,20 +347,28 @@ static void bench_latency(void)
 	free_kind(buf, SZ_4K);
 }
 
+/*
+ * Scaling: NBUF buffers of BUF_SIZE (4 KiB pages, faulted top-down) mapped
+ * in 1 MiB mappings at disjoint IOVAs into one container, by 1, 2 and 4
+ * threads (each maps NBUF / threads of them), and the same split of pure
+ * CPU work as a control: the host is shared and TCG's vCPUs are not
+ * always parallel, so a thread count's gain is reported as a fraction of
+ * what the control gained with as many threads right then.
+ */
+#define NBUF 4
+#define BUF_SIZE (32 * SZ_1M)
+#define SPIN_WORK 40000000ULL /* control iterations, split like the maps */
+
 struct worker {
-	uint8_t *buf;
+	uint8_t **bufs; /* maps bufs[0 .. nbuf) at iova + i * SZ_256M */
+	int nbuf;
 	uint64_t iova;
-	uint64_t len;
+	uint64_t spin; /* control: iterations of CPU work instead */
 	pthread_barrier_t *go;
-	double t0, t1; /* when it started and finished mapping */
+	double t0, t1; /* when it started and finished */
 };
 
-/* Map @len bytes of @buf at @iova in 1 MiB mappings. */
-static void map_chunks(uint8_t *buf, uint64_t iova, uint64_t len)
-{
-	for (uint64_t off = 0; off < len; off += SZ_1M)
-		map1(buf + off, iova + off, SZ_1M);
-}
+static volatile uint64_t spin_sink;
 
 static void *worker_fn(void *arg)
 {
@@ -363,119 +376,118 @@ static void *worker_fn(void *arg)
 
 	pthread_barrier_wait(w->go);
 	w->t0 = now_s();
-	map_chunks(w->buf, w->iova, w->len);
+	if (w->spin) {
+		uint64_t x = w->iova;
+
+		for (uint64_t i = 0; i < w->spin; i++)
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		spin_sink = x;
+	}
+	for (int i = 0; i < w->nbuf; i++)
+		for (uint64_t off = 0; off < BUF_SIZE; off += SZ_1M)
+			map1(w->bufs[i] + off, w->iova + i * SZ_256M + off,
+			     SZ_1M);
 	w->t1 = now_s();
 	return NULL;
 }
 
-/* -v control: the same 1-vs-2-thread split of pure CPU work, no ioctls. */
-static volatile uint64_t spin_sink;
-
-static void *spin_fn(void *arg)
+/*
+ * Seconds @nthreads workers take, from the first start to the last finish
+ * (timed by the workers: the caller may not run again until one is done);
+ * they map @bufs, or with @control spin instead.
+ */
+static double run_workers(int nthreads, uint8_t **bufs, bool control)
 {
-	struct worker *w = arg;
-	uint64_t x = w->iova;
-
-	pthread_barrier_wait(w->go);
-	w->t0 = now_s();
-	for (uint64_t i = 0; i < w->len; i++)
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-	spin_sink = x;
-	w->t1 = now_s();
-	return NULL;
-}
-
-static double spin_ratio(void)
-{
-	const uint64_t work = 20000000;
+	struct worker w[NBUF];
+	pthread_t th[NBUF];
 	pthread_barrier_t go;
-	struct worker w[2] = {{NULL, 1, 2 * work, &go, 0, 0},
-			      {NULL, 2, work, &go, 0, 0}};
-	pthread_t th[2];
-	double one, two;
+	double first, last;
+	int per = NBUF / nthreads;
 
-	pthread_barrier_init(&go, NULL, 2);
-	if (pthread_create(&th[0], NULL, spin_fn, &w[0]))
-		die("pthread_create");
-	pthread_barrier_wait(&go);
-	pthread_join(th[0], NULL);
-	one = w[0].t1 - w[0].t0;
-	pthread_barrier_destroy(&go);
-
-	w[0].len = work;
-	pthread_barrier_init(&go, NULL, 3);
-	for (int i = 0; i < 2; i++)
-		if (pthread_create(&th[i], NULL, spin_fn, &w[i]))
+	pthread_barrier_init(&go, NULL, nthreads + 1);
+	for (int i = 0; i < nthreads; i++) {
+		w[i] = (struct worker){bufs + i * per,
+				       control ? 0 : per,
+				       IOVA_BASE + (uint64_t)i * per * SZ_256M,
+				       control ? SPIN_WORK / nthreads : 0,
+				       &go,
+				       0,
+				       0};
+		if (pthread_create(&th[i], NULL, worker_fn, &w[i]))
 			die("pthread_create");
+	}
 	pthread_barrier_wait(&go);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
-	two = (w[0].t1 > w[1].t1 ? w[0].t1 : w[1].t1) -
-	      (w[0].t0 < w[1].t0 ? w[0].t0 : w[1].t0);
 	pthread_barrier_destroy(&go);
-	return one / two;
+	first = w[0].t0;
+	last = w[0].t1;
+	for (int i = 1; i < nthreads; i++) {
+		first = w[i].t0 < first ? w[i].t0 : first;
+		last = w[i].t1 > last ? w[i].t1 : last;
+	}
+	if (!control)
+		for (int i = 0; i < NBUF; i++)
+			unmap1(IOVA_BASE + i * SZ_256M, BUF_SIZE);
+	return last - first;
 }
 
-static void bench_threads(void)
+/* A 4 KiB-page buffer faulted bottom-up (often physically contiguous). */
+static void *alloc_4k_bottom_up(size_t size)
 {
-	double one[32], two[32];
-	uint8_t *b0 = alloc_kind(K_4K, SZ_64M), *b1 = alloc_kind(K_4K, SZ_64M);
-	uint64_t i0 = IOVA_BASE, i1 = IOVA_BASE + SZ_256M;
-	pthread_barrier_t go;
-	struct worker w[2];
-	pthread_t th[2];
-	int r;
+	uint8_t *a = alloc_kind_fresh(K_4K, size, true);
 
-	for (r = 0; r < runs; r++) {
-		double t0 = now_s(), t;
+	for (size_t off = 0; off < size; off += SZ_4K)
+		a[off] = 1;
+	return a;
+}
 
-		map_chunks(b0, i0, SZ_64M);
-		map_chunks(b1, i1, SZ_64M);
-		t = now_s() - t0;
-		one[r] = 2.0 * SZ_64M / t / GIB;
-		unmap1(i0, SZ_64M);
-		unmap1(i1, SZ_64M);
+static void bench_threads(bool bottom_up)
+{
+	const char *kind = bottom_up ? "4k-bottom-up" : "4k-pages";
+	static const int counts[] = {1, 2, 4};
+	enum { NC = sizeof(counts) / sizeof(counts[0]) };
+	double rate[NC][32], frac[NC][32];
+	uint8_t *bufs[NBUF];
+	char what[32];
 
-		pthread_barrier_init(&go, NULL, 3);
-		w[0] = (struct worker){b0, i0, SZ_64M, &go, 0, 0};
-		w[1] = (struct worker){b1, i1, SZ_64M, &go, 0, 0};
-		for (int i = 0; i < 2; i++)
-			if (pthread_create(&th[i], NULL, worker_fn, &w[i]))
-				die("pthread_create");
-		pthread_barrier_wait(&go);
-		for (int i = 0; i < 2; i++)
-			pthread_join(th[i], NULL);
-		/*
-		 * Timed by the workers: with 3 threads on 2 CPUs this one may
-		 * not run again until a worker is done.
-		 */
-		t = (w[0].t1 > w[1].t1 ? w[0].t1 : w[1].t1) -
-		    (w[0].t0 < w[1].t0 ? w[0].t0 : w[1].t0);
-		two[r] = 2.0 * SZ_64M / t / GIB;
-		pthread_barrier_destroy(&go);
-		unmap1(i0, SZ_64M);
-		unmap1(i1, SZ_64M);
+	for (int i = 0; i < NBUF; i++)
+		bufs[i] = bottom_up ? alloc_4k_bottom_up(BUF_SIZE) :
+				      alloc_kind(K_4K, BUF_SIZE);
+	if (verbose)
+		fprintf(stderr,
+			"nvfio-bench: threads %s: %ld physically contiguous runs in the first buffer\n",
+			kind, phys_runs(bufs[0], BUF_SIZE));
+	for (int r = 0; r < runs; r++) {
+		double t[NC], ctl[NC];
+
+		for (int c = 0; c < NC; c++) {
+			t[c] = run_workers(counts[c], bufs, false);
+			ctl[c] = run_workers(counts[c], bufs, true);
+			rate[c][r] = (double)NBUF * BUF_SIZE / t[c] / GIB;
+			/* gain over one thread / the control's gain */
+			frac[c][r] = (t[0] / t[c]) / (ctl[0] / ctl[c]);
+		}
 	}
-	print_runs("threads1", one);
-	print_runs("threads2", two);
-	if (verbose) {
-		fprintf(stderr, "nvfio-bench: two/one per run:");
-		for (r = 0; r < runs; r++)
-			fprintf(stderr, " %.2f", two[r] / one[r]);
-		fprintf(stderr, "\n");
-		/* How much parallelism the (virtual) CPUs give right now. */
-		fprintf(stderr, "nvfio-bench: CPU-only control, two/one:");
-		for (r = 0; r < runs; r++)
-			fprintf(stderr, " %.2f", spin_ratio());
-		fprintf(stderr, "\n");
+	for (int c = 0; c < NC; c++) {
+		snprintf(what, sizeof(what), "%s threads%d", kind, counts[c]);
+		print_runs(what, rate[c]);
+		printf("threads%d\t%s\t%llu\t%.3f\tGiB/s\n", counts[c], kind,
+		       (unsigned long long)(NBUF * BUF_SIZE),
+		       median(rate[c], runs));
+		if (c) {
+			snprintf(what, sizeof(what), "%s scaling%d", kind,
+				 counts[c]);
+			print_runs(what, frac[c]);
+			printf("scaling%d\t%s\t%llu\t%.3f\tof control\n",
+			       counts[c], kind,
+			       (unsigned long long)(NBUF * BUF_SIZE),
+			       median(frac[c], runs));
+		}
 	}
-	printf("threads1\t4k-pages\t%llu\t%.3f\tGiB/s\n",
-	       (unsigned long long)(2 * SZ_64M), median(one, runs));
-	printf("threads2\t4k-pages\t%llu\t%.3f\tGiB/s\n",
-	       (unsigned long long)(2 * SZ_64M), median(two, runs));
 	fflush(stdout);
-	free_kind(b0, SZ_64M);
-	free_kind(b1, SZ_64M);
+	for (int i = 0; i < NBUF; i++)
+		free_kind(bufs[i], BUF_SIZE);
 }
 
 int main(int argc, char **argv)
@@ -542,7 +554,8 @@ int main(int argc, char **argv)
 	}
 	if (selected("threads")) {
 		fprintf(stderr, "nvfio-bench: threads\n");
-		bench_threads();
+		bench_threads(false);
+		bench_threads(true);
 	}
 	vu_dev_close(&d);
 	return 0;
