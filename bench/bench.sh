@@ -75,6 +75,8 @@ table() {
 			if (name ~ /^scaling/) name = "gain of " substr(name, 8) " threads vs the CPU control"
 			if (name == "latency") name = "4 KiB map+unmap latency"
 			if (name == "map-unfaulted") name = "map, not faulted in"
+			if (name == "pin-floor") name = "floor: pin alone (io_uring buffers)"
+			if (name == "unpin-floor") name = "floor: unpin alone (io_uring buffers)"
 			if (name == "vm-start") name = "VM start (QEMU -S, qtest)"
 			if (name == "vm-start-cost") name = "VM start, the device'"'"'s cost"
 			if (name == "irq-latency") name = "interrupt to eventfd"

@@ -22,6 +22,9 @@
  *               touched (a fresh buffer each run, 64 MiB and 256 MiB, the
  *               three kinds): pinning must fault and zero every page, as
  *               when QEMU maps a new guest's RAM; cases "unfaulted/KIND/SIZE"
+ *   pin-floor   what pinning alone costs: io_uring fixed-buffer registration
+ *               (and unregistration) of a prefaulted 64 MiB 4k-pages
+ *               buffer, GiB/s, beside map of the same kind (case "floor")
  *   latency     of one 4 KiB map+unmap pair (us; median of all pairs)
  *   threads     aggregate map rate (GiB/s) of 1, 2 and 4 threads mapping
  *               4 x 32 MiB (4 KiB pages) in 1 MiB mappings, each thread its
@@ -44,8 +47,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -323,6 +329,60 @@ static void bench_unfaulted(enum kind k, uint64_t size)
 	fflush(stdout);
 }
 
+/*
+ * The floor under map: pinning alone, as io_uring's fixed-buffer
+ * registration does it (FOLL_LONGTERM pins charged to RLIMIT_MEMLOCK, no
+ * IOMMU), of the same prefaulted 4 KiB-page buffer; iovecs of 1 MiB, as
+ * io_uring takes at most 1 GiB per iovec.  Compare with map of 4k-pages.
+ */
+static void bench_pin_floor(uint64_t size)
+{
+	struct io_uring_params params = {0};
+	double rate[32], urate[32];
+	unsigned int nvec = size / SZ_1M;
+	struct iovec *iov = calloc(nvec, sizeof(*iov));
+	uint8_t *buf = alloc_kind(K_4K, size);
+	int ring;
+
+	if (!iov)
+		die("calloc");
+	ring = syscall(__NR_io_uring_setup, 1, &params);
+	if (ring < 0) {
+		/* e.g. kernel.io_uring_disabled: no floor, the rest goes on */
+		fprintf(stderr,
+			"nvfio-bench: io_uring_setup: %s: no pin floor\n",
+			strerror(errno));
+		free(iov);
+		free_kind(buf, size);
+		return;
+	}
+	for (unsigned int i = 0; i < nvec; i++)
+		iov[i] = (struct iovec){buf + i * SZ_1M, SZ_1M};
+	for (int r = 0; r < runs; r++) {
+		double t0 = now_s(), t1;
+
+		if (syscall(__NR_io_uring_register, ring,
+			    IORING_REGISTER_BUFFERS, iov, nvec))
+			die("IORING_REGISTER_BUFFERS");
+		t1 = now_s();
+		if (syscall(__NR_io_uring_register, ring,
+			    IORING_UNREGISTER_BUFFERS, NULL, 0))
+			die("IORING_UNREGISTER_BUFFERS");
+		rate[r] = (double)size / (t1 - t0) / GIB;
+		urate[r] = (double)size / (now_s() - t1) / GIB;
+	}
+	print_runs("pin-floor", rate);
+	print_runs("unpin-floor", urate);
+	printf("pin-floor\t4k-pages\t%llu\t%.3f\tGiB/s\n",
+	       (unsigned long long)size, median(rate, runs));
+	printf("unpin-floor\t4k-pages\t%llu\t%.3f\tGiB/s\n",
+	       (unsigned long long)size, median(urate, runs));
+	fflush(stdout);
+	close(ring);
+	free(iov);
+	free_kind(buf, size);
+}
+
 static void bench_latency(void)
 {
 	enum { PAIRS = 2000 };
@@ -548,6 +608,10 @@ int main(int argc, char **argv)
 				kind_name[k], (unsigned long long)usizes[s]);
 			bench_unfaulted(k, usizes[s]);
 		}
+	if (selected("floor")) {
+		fprintf(stderr, "nvfio-bench: floor\n");
+		bench_pin_floor(SZ_64M);
+	}
 	if (selected("latency")) {
 		fprintf(stderr, "nvfio-bench: latency\n");
 		bench_latency();
