@@ -129,11 +129,16 @@ static const struct nvfio_iommu_ops type1_ops = {
 
 static int __init type1_init(void)
 {
-	return nvfio_register_iommu_driver(&type1_ops);
+	int ret = nvfio_register_iommu_driver(&type1_ops);
+
+	if (!ret)
+		type1_profile_init();
+	return ret;
 }
 
 static void __exit type1_exit(void)
 {
+	type1_profile_exit();
 	nvfio_unregister_iommu_driver(&type1_ops);
 }
 

@@ -92,11 +92,14 @@ static int type1_map_run(struct type1_container *c, struct type1_dma *dma,
 {
 	size_t len = npages << PAGE_SHIFT;
 	struct type1_domain *d;
+	u64 t0;
 	int ret;
 
 	list_for_each_entry(d, &c->domains, link) {
+		t0 = type1_prof_start();
 		ret = nvfio_iommu_map(d->domain, iova, PFN_PHYS(pfn), len,
 				      dma->prot | IOMMU_CACHE);
+		type1_prof_stop(TYPE1_PROF_MAP, t0);
 		if (ret)
 			goto unwind;
 	}
@@ -125,6 +128,7 @@ int type1_pin_map(struct type1_container *c, struct type1_dma *dma)
 	struct type1_pages p;
 	size_t done = 0; /* bytes mapped in every domain */
 	long ret = 0;
+	u64 t0;
 
 	type1_pages_init(&p, dma->size >> PAGE_SHIFT);
 	for (;;) {
@@ -135,8 +139,10 @@ int type1_pin_map(struct type1_container *c, struct type1_dma *dma)
 			if (off == dma->size)
 				break;
 			cond_resched();
+			t0 = type1_prof_start();
 			ret = type1_pin(dma, dma->vaddr + off,
 					(dma->size - off) >> PAGE_SHIFT, &p);
+			type1_prof_stop(TYPE1_PROF_PIN, t0);
 			if (ret < 0)
 				goto fail;
 		}

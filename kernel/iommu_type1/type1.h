@@ -283,4 +283,43 @@ bool type1_range_bisects(struct type1_container *c, dma_addr_t iova,
 			 dma_addr_t last);
 long type1_ioctl_dirty_pages(struct type1_container *c, void __user *arg);
 
+/* profile.c: the bench's view of where map's time goes (test builds). */
+enum type1_prof { TYPE1_PROF_PIN, TYPE1_PROF_MAP, TYPE1_PROF_NR };
+#ifdef NVFIO_TYPE1_PROFILE
+#include <linux/jump_label.h>
+#include <linux/timekeeping.h>
+DECLARE_STATIC_KEY_FALSE(type1_profile_on);
+void type1_prof_end(enum type1_prof what, u64 t0);
+void type1_profile_init(void);
+void type1_profile_exit(void);
+/* A start time when profiling, else 0 (and type1_prof_stop() is a no-op). */
+static inline u64 type1_prof_start(void)
+{
+	return static_branch_unlikely(&type1_profile_on) ? ktime_get_ns() : 0;
+}
+
+static inline void type1_prof_stop(enum type1_prof what, u64 t0)
+{
+	if (t0)
+		type1_prof_end(what, t0);
+}
+#else
+static inline u64 type1_prof_start(void)
+{
+	return 0;
+}
+
+static inline void type1_prof_stop(enum type1_prof what, u64 t0)
+{
+}
+
+static inline void type1_profile_init(void)
+{
+}
+
+static inline void type1_profile_exit(void)
+{
+}
+#endif
+
 #endif /* NVFIO_TYPE1_H */

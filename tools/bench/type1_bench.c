@@ -24,7 +24,10 @@
  *               when QEMU maps a new guest's RAM; cases "unfaulted/KIND/SIZE"
  *   pin-floor   what pinning alone costs: io_uring fixed-buffer registration
  *               (and unregistration) of a prefaulted 64 MiB 4k-pages
- *               buffer, GiB/s, beside map of the same kind (case "floor")
+ *               buffer, GiB/s, beside map of the same kind (case "floor");
+ *               and, ours only, the same map's time split by type1's
+ *               profile (debugfs nvfio/type1_profile, test builds) into
+ *               pinning, iommu_map() and the rest (map-floor-*)
  *   latency     of one 4 KiB map+unmap pair (us; median of all pairs)
  *   threads     aggregate map rate (GiB/s) of 1, 2 and 4 threads mapping
  *               4 x 32 MiB (4 KiB pages) in 1 MiB mappings, each thread its
@@ -383,6 +386,76 @@ static void bench_pin_floor(uint64_t size)
 	free_kind(buf, size);
 }
 
+#define PROFILE "/sys/kernel/debug/nvfio/type1_profile"
+
+/* Turn our type1's profile on (zeroed) or off; false: not our stack. */
+static bool profile_set(bool on)
+{
+	return !vu_write_file(PROFILE, on ? "1" : "0");
+}
+
+/* The profile's sum @key ("pin_ns", "map_calls", ...); -1 if missing. */
+static long long profile_get(const char *key)
+{
+	char buf[512], *p;
+	size_t n = strlen(key);
+
+	if (vu_read_file(PROFILE, buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n) && p[n] == ' ')
+			return atoll(p + n + 1);
+	return -1;
+}
+
+/*
+ * Ours only (mainline has no such hook): the same maps as map of 4k-pages
+ * @size, with type1's profile on, split into the time spent pinning, the
+ * time spent in iommu_map(), and the rest; each as the rate map would
+ * have if that part were all it did (the floors under map).
+ */
+static void bench_map_profile(uint64_t size)
+{
+	double total = 0, pin, iommu;
+	int iters = iters_for(size);
+	void *buf = alloc_kind(K_4K, size);
+
+	if (!profile_set(true)) {
+		fprintf(stderr, "nvfio-bench: no %s: not our stack\n", PROFILE);
+		free_kind(buf, size);
+		return;
+	}
+	for (int r = 0; r < runs; r++)
+		for (int i = 0; i < iters; i++) {
+			double t0 = now_s();
+
+			map1(buf, IOVA_BASE, size);
+			total += now_s() - t0;
+			unmap1(IOVA_BASE, size);
+		}
+	profile_set(false);
+	pin = profile_get("pin_ns") / 1e9;
+	iommu = profile_get("map_ns") / 1e9;
+	fprintf(stderr,
+		"nvfio-bench: map profile: %.3f s in all, %.3f s pinning (%lld calls), %.3f s in iommu_map (%lld calls)\n",
+		total, pin, profile_get("pin_calls"), iommu,
+		profile_get("map_calls"));
+	size *= (uint64_t)runs * iters;
+	if (pin > 0 && iommu > 0) {
+		printf("map-floor-pin\t4k-pages\t%llu\t%.3f\tGiB/s\n",
+		       (unsigned long long)(size / runs / iters),
+		       size / pin / GIB);
+		printf("map-floor-iommu\t4k-pages\t%llu\t%.3f\tGiB/s\n",
+		       (unsigned long long)(size / runs / iters),
+		       size / iommu / GIB);
+		printf("map-floor-rest\t4k-pages\t%llu\t%.3f\tGiB/s\n",
+		       (unsigned long long)(size / runs / iters),
+		       size / (total - pin - iommu) / GIB);
+	}
+	fflush(stdout);
+	free_kind(buf, size / runs / iters);
+}
+
 static void bench_latency(void)
 {
 	enum { PAIRS = 2000 };
@@ -611,6 +684,7 @@ int main(int argc, char **argv)
 	if (selected("floor")) {
 		fprintf(stderr, "nvfio-bench: floor\n");
 		bench_pin_floor(SZ_64M);
+		bench_map_profile(SZ_64M);
 	}
 	if (selected("latency")) {
 		fprintf(stderr, "nvfio-bench: latency\n");

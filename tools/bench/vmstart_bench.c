@@ -21,7 +21,9 @@
  *   vm-start       no-device  SIZE  s
  *   vm-start       device     SIZE  s
  *   vm-start-cost  device     SIZE  s    (median(device) - median(no-device))
- * and with -v every start's time, and the spread (min..max), on stderr.
+ * and with -v every start's time, and the spread (min..max), on stderr;
+ * on our stack (test builds) also each start's time spent pinning and in
+ * iommu_map() (type1's profile, kernel/iommu_type1/profile.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +37,8 @@
 #include <unistd.h>
 
 #define QEMU "/usr/bin/qemu-system-x86_64"
+/* Our type1's profile (test builds; kernel/iommu_type1/profile.c). */
+#define PROFILE "/sys/kernel/debug/nvfio/type1_profile"
 #define MAX_RUNS 32
 #define MAX_SIZES 8
 #define START_TIMEOUT_S 120.0
@@ -67,6 +71,36 @@ static double median(double *v, int n)
  * its answer to "endianness", kill it.  Return: seconds, or -1 (the reason
  * on stderr).
  */
+/* Turn the profile on (zeroed) or off; false if there is none. */
+static bool profile_set(bool on)
+{
+	FILE *f = fopen(PROFILE, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(on ? "1" : "0", f) >= 0;
+	return !fclose(f) && ok;
+}
+
+/* -v, ours: how much of a start went into pinning and iommu_map(). */
+static void profile_print(double t)
+{
+	char buf[512];
+	FILE *f = fopen(PROFILE, "r");
+	size_t n;
+
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (char *p = buf; (p = strchr(p, '\n'));)
+		*p = ' ';
+	fprintf(stderr, "nvfio-vmstart: start %.3f s; type1 profile: %s\n", t,
+		buf);
+}
+
 static double one_start(unsigned int mib, const char *bdf)
 {
 	char mem[16], dev[64], line[256];
@@ -81,6 +115,8 @@ static double one_start(unsigned int mib, const char *bdf)
 		perror("nvfio-vmstart: pipe");
 		return -1;
 	}
+	if (bdf && verbose)
+		profile_set(true);
 	t0 = now_s();
 	pid = fork();
 	if (pid < 0) {
@@ -136,6 +172,8 @@ static double one_start(unsigned int mib, const char *bdf)
 	kill(pid, SIGKILL);
 	/* Its exit closes the device and unpins its RAM before we reap it. */
 	waitpid(pid, &status, 0);
+	if (bdf && verbose && profile_set(false))
+		profile_print(t);
 	close(in[1]);
 	close(out[0]);
 	return t;
