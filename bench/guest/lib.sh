@@ -18,12 +18,16 @@
 REPO=${NVFIO_REPO:?}
 OUT=${NVFIO_OUT:?}
 MODE=${NVFIO_MODE:?}
-# The stack the mode loads: ours or mainline.
-case $MODE in
-package) STACK=${NVFIO_PACKAGE_EXPECT:-ours} ;;
-ours-noiommu) STACK=ours ;;
-*) STACK=$MODE ;;
-esac
+# The stack mode $1 loads: ours or mainline. A runner that switches modes
+# within a boot (run-bench.sh) sets STACK again with MODE.
+mode_stack() {
+	case $1 in
+	package) echo "${NVFIO_PACKAGE_EXPECT:-ours}" ;;
+	ours-noiommu) echo ours ;;
+	*) echo "$1" ;;
+	esac
+}
+STACK=$(mode_stack "$MODE")
 EDU_ID="0x1234 0x11e8"
 
 # Our modules, in load order; rmmod takes the reverse. They carry mainline's

@@ -38,6 +38,7 @@ echo 160 >/proc/sys/vm/nr_hugepages
 say "hugetlb pages: $(cat /proc/sys/vm/nr_hugepages); THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
 
 for MODE in ${NVFIO_BENCH_MODES:-ours mainline}; do
+	STACK=$(mode_stack "$MODE")
 	exec 3>>"$OUT/setup.log"
 	echo "== $MODE" >&3
 	if ! unload_all >&3 2>&1; then
