@@ -32,6 +32,8 @@ fail() {
 }
 
 echo 20 >/proc/sys/kernel/hung_task_timeout_secs
+# Our type1's profile (the map floors, the VM start's split) is in debugfs.
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
 echo madvise >/sys/kernel/mm/transparent_hugepage/defrag
 echo 160 >/proc/sys/vm/nr_hugepages
