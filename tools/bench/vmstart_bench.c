@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
+
 #define QEMU "/usr/bin/qemu-system-x86_64"
 /* Our type1's profile (test builds; kernel/iommu_type1/profile.c). */
 #define PROFILE "/sys/kernel/debug/nvfio/type1_profile"
@@ -44,27 +46,6 @@
 #define START_TIMEOUT_S 120.0
 
 static bool verbose;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /*
  * Start QEMU with @mib of RAM (and the device @bdf unless NULL), wait for
