@@ -85,7 +85,14 @@ qemu=(
 	"${viommu[@]}"
 	-kernel "$VMLINUZ" -initrd "$initrd"
 	# panic=-1 with -no-reboot turns a guest panic into a QEMU exit.
-	-append "console=ttyS0$iommu_cmdline panic=-1"
+	# tsc=reliable: no clocksource watchdog. Under TCG on a busy host the
+	# watchdog sees the TSC skew against the HPET, marks it unstable and
+	# switches to the HPET; from then on the guest's clock stood still
+	# (every printk stamp the same), so timers never fired, RCU grace
+	# periods never ended and the guest hung or ran out of memory with
+	# RCU-freed slabs. Seen with both stacks on 6.12 and its -rt kernel,
+	# in the concurrency stress test (tests/test_stress.c).
+	-append "console=ttyS0$iommu_cmdline panic=-1 tsc=reliable"
 	-serial "file:$out/console.log"
 	# The host root, read-only, and the writable per-boot share.
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
