@@ -246,6 +246,12 @@ static long nvfio_container_ioctl(struct file *file, unsigned int cmd,
 		return nvfio_ioctl_set_iommu(c, arg);
 	}
 
+	/*
+	 * Deliberately unlike mainline 6.12, which calls the backend here
+	 * with no lock: there the release of the backend's data when the
+	 * last group leaves can run under this call (a use-after-free;
+	 * tests/test_stress.c, stress_map_vs_last_detach).
+	 */
 	down_read(&c->lock);
 	if (c->iommu)
 		ret = c->iommu->ioctl(c->iommu_data, cmd, arg);
