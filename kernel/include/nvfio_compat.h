@@ -366,4 +366,23 @@ struct vfio_device_info_cap_pci_atomic_comp {
 #define nvfio_assign_str(dst, src) __assign_str(dst, src)
 #endif
 
+/*
+ * Set @pdev's driver_override to @name.  The override moved from struct
+ * pci_dev (driver_set_override(), 5.19) into struct device
+ * (device_set_driver_override(), 7.0), which Debian's 6.12 has as a
+ * stable backport: kernel/Kbuild defines NVFIO_HAVE_DEVICE_DRIVER_OVERRIDE
+ * when the kernel's <linux/device.h> declares it.  Mainline's 6.1 vfio-pci
+ * assigns the field without the lock; the helper takes it.
+ */
+static inline int nvfio_pci_set_driver_override(struct pci_dev *pdev,
+						const char *name)
+{
+#ifdef NVFIO_HAVE_DEVICE_DRIVER_OVERRIDE
+	return device_set_driver_override(&pdev->dev, name);
+#else
+	return driver_set_override(&pdev->dev, &pdev->driver_override, name,
+				   strlen(name));
+#endif
+}
+
 #endif /* NVFIO_COMPAT_H */
