@@ -35,6 +35,8 @@
  *   ioeventfds_lock (mutex) the ioeventfd list (pci_ioeventfd.c; taken
  *                         with no other lock of the device held, its
  *                         write work takes memory_lock for read)
+ *   vf_token_lock (mutex, a PF's, leaf) its VF token and open VF count;
+ *                         also taken by its VFs (pci_sriov.c)
  *   irqlock      (spinlock, irq-safe) INTx: intx_masked, the INTx trigger
  *                         (ctx[0].trigger while irq_type is INTx) and the
  *                         hardware DisINTx bit/INTx line state
@@ -49,6 +51,7 @@
 #include <linux/interrupt.h>
 #include <linux/irqbypass.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -117,9 +120,16 @@ struct nvfio_pci_device {
 	atomic_t reset_count; /* resets since probe (pci_visible.c) */
 	/* --- the runtime PM callbacks only (serialized by the PM core) --- */
 	bool pm_intx_masked; /* runtime suspend masked INTx */
-	/* --- vf_token_lock: a PF's VF token (VFIO_DEVICE_FEATURE) --- */
+	/* --- SR-IOV (pci_sriov.c has the rules) --- */
+	/* VF: its PF, if that enabled SR-IOV through us; probe to remove */
+	struct nvfio_pci_device *sriov_pf;
+	/* PF: on the list of pci_sriov.c (its lock) while it has our VFs */
+	struct list_head sriov_pf_entry;
+	struct notifier_block sriov_nb; /* PF: captures its VFs */
+	/* --- vf_token_lock (a PF's): the token its VFs' users must give --- */
 	struct mutex vf_token_lock;
 	uuid_t vf_token;
+	unsigned int vf_users; /* paired VFs open */
 	/* --- reset domain (pci_devset.c), its lock --- */
 	struct nvfio_pci_devset
 		*devset; /* set at probe, for the device's life */
@@ -134,6 +144,7 @@ struct nvfio_pci_device {
 	/* --- memory_lock --- */
 	struct rw_semaphore memory_lock;
 	bool mem_enabled; /* user's view of PCI_COMMAND_MEMORY */
+	bool sriov_active; /* PF with our VFs: never out of D0 */
 	/*
 	 * D3hot to D0 resets the function (PMCSR No_Soft_Reset clear, read
 	 * at probe): its config state is saved in pm_save on entry to D3hot
@@ -299,6 +310,18 @@ struct pci_dev *nvfio_pci_devset_outsider(struct nvfio_pci_device *vdev);
 int nvfio_pci_devset_reset_bus(struct nvfio_pci_device *vdev,
 			       struct pci_dev *pdev);
 void nvfio_pci_devset_try_reset(struct nvfio_pci_device *vdev);
+
+/* pci_sriov.c */
+int nvfio_pci_sriov_configure(struct pci_dev *pdev, int nr);
+void nvfio_pci_sriov_disable(struct nvfio_pci_device *vdev);
+int nvfio_pci_sriov_probe(struct nvfio_pci_device *vdev);
+void nvfio_pci_sriov_remove(struct nvfio_pci_device *vdev);
+void nvfio_pci_sriov_set_token(struct nvfio_pci_device *vdev,
+			       const uuid_t *token);
+int nvfio_pci_sriov_check_token(struct nvfio_pci_device *vdev,
+				const uuid_t *token);
+void nvfio_pci_sriov_open(struct nvfio_pci_device *vdev);
+void nvfio_pci_sriov_close(struct nvfio_pci_device *vdev);
 
 /* pci_quirks.c */
 bool nvfio_pci_denylisted(struct pci_dev *pdev);

@@ -68,6 +68,9 @@ void nvfio_pci_set_power_state(struct nvfio_pci_device *vdev, pci_power_t state)
 	bool save, restore;
 
 	lockdep_assert_held_write(&vdev->memory_lock);
+	/* A PF with VFs stays in D0 (pci_sriov.c), as on mainline. */
+	if (vdev->sriov_active && state != PCI_D0)
+		return;
 	save = vdev->needs_pm_restore && !nvfio_pci_in_d3(from) &&
 	       nvfio_pci_in_d3(state);
 	restore = vdev->needs_pm_restore && nvfio_pci_in_d3(from) &&
@@ -316,8 +319,11 @@ int nvfio_pci_open_device(struct nvfio_device *core)
 	/* No hot reset of the domain while we reset and save the function. */
 	nvfio_pci_devset_lock(vdev);
 	ret = nvfio_pci_do_open(vdev);
-	if (!ret)
+	if (!ret) {
 		vdev->devset_open = true;
+		/* a VF of our PF: its PF now has a VF in use */
+		nvfio_pci_sriov_open(vdev);
+	}
 	nvfio_pci_devset_unlock(vdev);
 	return ret;
 }
@@ -404,6 +410,7 @@ void nvfio_pci_close_device(struct nvfio_device *core)
 	 * while the whole domain is reset if it was the last one open.
 	 */
 	nvfio_pci_devset_lock(vdev);
+	nvfio_pci_sriov_close(vdev);
 	vdev->devset_open = false;
 	nvfio_pci_do_close(vdev);
 	nvfio_pci_devset_try_reset(vdev);

@@ -17,7 +17,6 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
-#include <linux/uuid.h>
 
 #include "nvfio_pci.h"
 
@@ -177,10 +176,6 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&vdev->bar_lock);
 	mutex_init(&vdev->ioeventfds_lock);
 	INIT_LIST_HEAD(&vdev->ioeventfds);
-	mutex_init(&vdev->vf_token_lock);
-	/* A PF's VF token starts random, never predictable (pci_pm.c). */
-	if (pdev->is_physfn)
-		uuid_gen(&vdev->vf_token);
 	init_rwsem(&vdev->memory_lock);
 	mutex_init(&vdev->cfg_lock);
 	mutex_init(&vdev->igate);
@@ -194,6 +189,10 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = nvfio_pci_devset_join(vdev);
 	if (ret)
 		goto out_free;
+	/* A VF finds its PF, a PF watches for its VFs (pci_sriov.c). */
+	ret = nvfio_pci_sriov_probe(vdev);
+	if (ret)
+		goto out_devset;
 	nvfio_pci_pm_probe(vdev);
 	ret = nvfio_register_device(&vdev->vdev, &pdev->dev, &nvfio_pci_ops);
 	if (ret)
@@ -202,6 +201,8 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 out_pm:
 	nvfio_pci_pm_remove(vdev);
+	nvfio_pci_sriov_remove(vdev);
+out_devset:
 	nvfio_pci_devset_leave(vdev);
 out_free:
 	dev_set_drvdata(&pdev->dev, NULL);
@@ -213,8 +214,14 @@ static void nvfio_pci_remove(struct pci_dev *pdev)
 {
 	struct nvfio_pci_device *vdev = dev_get_drvdata(&pdev->dev);
 
+	/*
+	 * Our VFs go first: this waits until their users have closed them,
+	 * as the unregistration below waits for ours.
+	 */
+	nvfio_pci_sriov_disable(vdev);
 	/* Blocks until every device fd is closed (close_device has run). */
 	nvfio_unregister_device(&vdev->vdev);
+	nvfio_pci_sriov_remove(vdev);
 	nvfio_pci_pm_remove(vdev);
 	nvfio_pci_devset_leave(vdev);
 
@@ -223,7 +230,6 @@ static void nvfio_pci_remove(struct pci_dev *pdev)
 	mutex_destroy(&vdev->igate);
 	mutex_destroy(&vdev->cfg_lock);
 	mutex_destroy(&vdev->ioeventfds_lock);
-	mutex_destroy(&vdev->vf_token_lock);
 	mutex_destroy(&vdev->bar_lock);
 	kfree(vdev);
 }
@@ -233,6 +239,7 @@ static struct pci_driver nvfio_pci_driver = {
 	.id_table = NULL, /* driver_override and new_id only */
 	.probe = nvfio_pci_probe,
 	.remove = nvfio_pci_remove,
+	.sriov_configure = nvfio_pci_sriov_configure, /* pci_sriov.c */
 	.err_handler = &nvfio_pci_err_handlers,
 	.driver_managed_dma = true,
 	.driver.pm = &nvfio_pci_pm_ops, /* runtime PM (pci_pm.c) */

@@ -4,10 +4,9 @@
  *
  * The string is the device's PCI name, optionally followed by
  * space-separated options.  The only option mainline knows is
- * "vf_token=<uuid>", the SR-IOV PF/VF trust token.  We do not track SR-IOV
- * PF/VF pairs yet (TODO), so like mainline for a device that is neither a
- * PF with VFs nor a VF of a vfio-pci PF, a well-formed token is refused.
- * No locking: reads only immutable state.
+ * "vf_token=<uuid>", the SR-IOV PF/VF trust token, given at most once;
+ * whether the device needs it, and whether the one given is right, is
+ * pci_sriov.c's to say.  No locking here: the name is immutable.
  */
 #include <linux/uuid.h>
 
@@ -47,11 +46,7 @@ int nvfio_pci_match(struct nvfio_device *core, const char *buf)
 		buf += UUID_STRING_LEN;
 	}
 
-	if (vf_token) {
-		pci_info_ratelimited(
-			pdev,
-			"VF token given, but the device is not an SR-IOV PF or VF of vfio-pci\n");
-		return -EINVAL;
-	}
-	return 1;
+	ret = nvfio_pci_sriov_check_token(to_nvfio_pci(core),
+					  vf_token ? &uuid : NULL);
+	return ret ? ret : 1;
 }

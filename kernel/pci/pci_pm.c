@@ -178,9 +178,9 @@ static int nvfio_pci_feature_low_power_exit(struct nvfio_pci_device *vdev,
 
 /*
  * PCI_VF_TOKEN: only a PF with SR-IOV has a token (and VFs to hand it to);
- * for any other device the feature does not exist.  The token is kept for
- * the VFs' opens (SR-IOV support: not there yet); it cannot be read back,
- * as it would give away the previous user's.
+ * for any other device the feature does not exist.  The token is what the
+ * PF's VFs must be opened with (pci_sriov.c); it cannot be read back, as
+ * it would give away the previous user's.
  */
 static int nvfio_pci_feature_vf_token(struct nvfio_pci_device *vdev, u32 flags,
 				      void __user *data, size_t argsz)
@@ -196,9 +196,7 @@ static int nvfio_pci_feature_vf_token(struct nvfio_pci_device *vdev, u32 flags,
 		return ret;
 	if (copy_from_user(&uuid, data, sizeof(uuid)))
 		return -EFAULT;
-	mutex_lock(&vdev->vf_token_lock);
-	uuid_copy(&vdev->vf_token, &uuid);
-	mutex_unlock(&vdev->vf_token_lock);
+	nvfio_pci_sriov_set_token(vdev, &uuid);
 	return 0;
 }
 
