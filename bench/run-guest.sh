@@ -115,6 +115,15 @@ qemu=(
 	-device pcie-pci-bridge,id=pcibr0
 	-device edu,bus=pcibr0,addr=1,id=edu1
 	-netdev hubport,id=net2,hubid=2 -device e1000,netdev=net2,bus=pcibr0,addr=2,romfile=
+	# SR-IOV (tests/test_pci_sriov.c): an NVMe controller that can make two
+	# VFs, behind a PCIe root port so that they get function numbers of
+	# its own bus. QEMU's nvme wants a subsystem and at least two flexible
+	# queues and one flexible interrupt per VF; it needs no namespace.
+	# Intel's ids (8086:5845) keep it apart from the nvme above, which the
+	# tests find by 1b36:0010. Last, so no bus number above changes.
+	-device pcie-root-port,id=rp0,chassis=1
+	-device nvme-subsys,id=nvmesubsys0
+	-device nvme,bus=rp0,subsys=nvmesubsys0,serial=nvfio1,use-intel-id=on,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2
 )
 # shellcheck disable=SC2206 # word splitting wanted
 [ -z "${NVFIO_QEMU_EXTRA:-}" ] || qemu+=($NVFIO_QEMU_EXTRA)

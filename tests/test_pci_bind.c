@@ -161,7 +161,10 @@ TEST(pci_bind_only_when_asked)
 	ASSERT_EQ(0, strlen(driver_of(bdf)));
 }
 
-/* The first bridge (header type 1) on the machine, "" if none. */
+/*
+ * The first driverless bridge (header type 1) on the machine, "" if none:
+ * the bench's PCIe-to-PCI bridge, not the root port that pcieport drives.
+ */
 static void find_bridge(char *bdf)
 {
 	struct dirent *de;
@@ -175,7 +178,7 @@ static void find_bridge(char *bdf)
 		unsigned char hdr;
 		int fd;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || driver_of(de->d_name)[0])
 			continue;
 		snprintf(path, sizeof(path), SYSFS_PCI "/devices/%s/config",
 			 de->d_name);
