@@ -75,6 +75,12 @@ struct nvfio_pci_config {
 /* ---- table helpers ------------------------------------------------- */
 
 /* Describe @len bytes at @pos; @virt and @wmask are little-endian values. */
+/* VFs whose nonzero INTx pin is known, and not worth a warning. */
+static const struct pci_device_id cfg_bogus_vf_pin[] = {
+	{PCI_DEVICE(PCI_VENDOR_ID_INTEL, 0x270c)},
+	{},
+};
+
 static void cfg_set(struct nvfio_pci_config *cfg, unsigned int pos,
 		    unsigned int len, u32 virt, u32 wmask)
 {
@@ -1129,7 +1135,16 @@ int nvfio_pci_config_init(struct nvfio_pci_device *vdev)
 	if (pdev->is_virtfn) {
 		cfg_vwrite(cfg, PCI_VENDOR_ID, 2, pdev->vendor);
 		cfg_vwrite(cfg, PCI_DEVICE_ID, 2, pdev->device);
-		/* VFs have no INTx, whatever the pin register says */
+		/*
+		 * VFs have no INTx, whatever the pin register says (SR-IOV
+		 * requires it to read 0); say so, as mainline, unless the
+		 * device is known to get it wrong.
+		 */
+		if (cfg->vconfig[PCI_INTERRUPT_PIN] &&
+		    !pci_match_id(cfg_bogus_vf_pin, pdev))
+			pci_warn(pdev,
+				 "Hardware bug: VF reports bogus INTx pin %d\n",
+				 cfg->vconfig[PCI_INTERRUPT_PIN]);
 		cfg->vconfig[PCI_INTERRUPT_PIN] = 0;
 	}
 	if (pdev->no_command_memory)
