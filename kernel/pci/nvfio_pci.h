@@ -234,6 +234,8 @@ ssize_t nvfio_pci_read(struct nvfio_device *core, char __user *buf,
 		       size_t count, loff_t *ppos);
 ssize_t nvfio_pci_write(struct nvfio_device *core, const char __user *buf,
 			size_t count, loff_t *ppos);
+
+/* pci_mmap.c */
 int nvfio_pci_mmap(struct nvfio_device *core, struct vm_area_struct *vma);
 
 /* pci_config.c */

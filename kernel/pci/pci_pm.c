@@ -16,7 +16,7 @@
  *     device in low power for the access (and, with a wakeup eventfd,
  *     signals it and leaves low power for good, in the resume callback).
  * BAR mmaps are revoked on entry to low power and fault SIGBUS while it
- * lasts (pci_rdwr.c), ioeventfds and read/write only see D3 as any other
+ * lasts (pci_mmap.c), ioeventfds and read/write only see D3 as any other
  * decode-off state.
  *
  * Locking: pm_runtime_engaged and pm_wake_eventfd are written under

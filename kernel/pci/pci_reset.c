@@ -9,7 +9,7 @@
  * Revocation.  Every device fd has its f_mapping pointed at the device's
  * own inode (core, inode.c), so unmap_mapping_range() over the BAR region
  * offsets removes every user PTE of every BAR of the device.  The zap is
- * done with memory_lock held for write and the fault handler (pci_rdwr.c)
+ * done with memory_lock held for write and the fault handler (pci_mmap.c)
  * inserts PTEs with it held for read, only while decode is usable: once
  * the writer drops the lock, accesses fault again and either get the BAR
  * back or SIGBUS.
