@@ -401,8 +401,9 @@ static ssize_t nvfio_device_fop_write(struct file *file, const char __user *buf,
  * The bus driver's mmap sets its vm_ops; the core puts its own in their
  * place (nvfio_gate_vm_ops, revoke.c), which call the bus driver's fault
  * handler inside the gate, so that no VMA can reach the bus driver (or
- * its module, which may be gone) after a revocation.  Only a fault
- * handler is supported, and one set of vm_ops per device.
+ * its module, which may be gone) after a revocation.  Only the fault
+ * handlers are supported (fault, and huge_fault where the kernel has huge
+ * pfn mappings, nvfio_compat.h), and one set of vm_ops per device.
  */
 static int nvfio_device_mmap(struct nvfio_gate *g, struct vm_area_struct *vma)
 {

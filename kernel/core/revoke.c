@@ -24,10 +24,11 @@
  * the gate's last reference, after the last file (and so the last VMA).
  *
  * Readers.  Every device-fd operation (ioctl, read, write, mmap) and the
- * fault handler of every BAR mapping (nvfio_gate_fault(), which wraps the
- * bus driver's) runs inside an SRCU read section of the gate's @srcu and
- * looks at @revoked first: once it is set they fail with -ENODEV (the
- * fault with VM_FAULT_SIGBUS) and never touch @vdev.  A reader that saw
+ * fault handlers of every BAR mapping (nvfio_gate_fault() and, for PMD
+ * and PUD blocks, nvfio_gate_huge_fault(), which wrap the bus driver's)
+ * run inside an SRCU read section of the gate's @srcu and look at
+ * @revoked first: once it is set they fail with -ENODEV (the faults with
+ * VM_FAULT_SIGBUS) and never touch @vdev.  A reader that saw
  * @revoked clear may use @vdev until its read section ends.  Readers take
  * no gate lock and may sleep (that is why this is SRCU).
  *
@@ -174,8 +175,36 @@ static vm_fault_t nvfio_gate_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+#if NVFIO_HAS_HUGE_PFNMAP
+/*
+ * The same for a PMD or PUD sized block (nvfio_compat.h): the bus
+ * driver's huge_fault inside the gate, or the 4 KiB fault (FALLBACK) if
+ * it has none.
+ */
+static vm_fault_t nvfio_gate_huge_fault(struct vm_fault *vmf,
+					unsigned int order)
+{
+	struct nvfio_gate *g = vmf->vma->vm_file->private_data;
+	const struct vm_operations_struct *bus;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	int idx;
+
+	idx = srcu_read_lock(&g->srcu);
+	if (!READ_ONCE(g->revoked)) {
+		bus = READ_ONCE(g->bus_vm_ops);
+		ret = bus->huge_fault ? bus->huge_fault(vmf, order) :
+					VM_FAULT_FALLBACK;
+	}
+	srcu_read_unlock(&g->srcu, idx);
+	return ret;
+}
+#endif
+
 const struct vm_operations_struct nvfio_gate_vm_ops = {
 	.fault = nvfio_gate_fault,
+#if NVFIO_HAS_HUGE_PFNMAP
+	.huge_fault = nvfio_gate_huge_fault,
+#endif
 };
 
 /* The log line's list of holders: "comm[pid], ..." (each process once). */

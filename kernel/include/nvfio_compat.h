@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
+#include <linux/pfn_t.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 #include <linux/vfio.h>
@@ -190,6 +191,47 @@ static inline int nvfio_follow_pfn(struct vm_area_struct *vma,
 	pte_unmap_unlock(ptep, ptl);
 	return 0;
 #endif
+}
+
+/*
+ * Huge pfn mappings: 6.12 can map VM_PFNMAP memory with PMD and PUD leaf
+ * entries (marked special, like pfn PTEs, so no struct page is looked
+ * for), inserted by vm_ops->huge_fault(vmf, order) where the architecture
+ * selects ARCH_SUPPORTS_{PMD,PUD}_PFNMAP (x86-64 with THP); it then asks
+ * huge_fault for a PUD, then a PMD, before the 4 KiB fault.  6.1 has no
+ * such entries (nor the order argument): there mainline's vfio-pci maps
+ * BARs with 4 KiB PTEs only and so does nvfio; NVFIO_HAS_HUGE_PFNMAP is 0
+ * and nobody provides huge_fault.
+ *
+ * nvfio_vmf_insert_pfn() maps @pfn of an order @order block (0, PMD_ORDER
+ * or PUD_ORDER) at vmf->address rounded down to that block, read-only
+ * unless the VMA's protection allows writes (as vmf_insert_pfn()); an
+ * order the kernel cannot map answers VM_FAULT_FALLBACK.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) &&                          \
+	IS_ENABLED(CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP)
+#define NVFIO_HAS_HUGE_PFNMAP 1
+#else
+#define NVFIO_HAS_HUGE_PFNMAP 0
+#endif
+
+static inline vm_fault_t nvfio_vmf_insert_pfn(struct vm_fault *vmf,
+					      unsigned long pfn,
+					      unsigned int order)
+{
+	if (!order)
+		return vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+#if NVFIO_HAS_HUGE_PFNMAP && IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP)
+	if (order == PMD_ORDER)
+		return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
+					  false);
+#endif
+#if NVFIO_HAS_HUGE_PFNMAP && IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP)
+	if (order == PUD_ORDER)
+		return vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
+					  false);
+#endif
+	return VM_FAULT_FALLBACK;
 }
 
 /* Strip tag bits from a user address of @mm (untagged_addr_remote(), 6.4). */
