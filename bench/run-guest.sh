@@ -124,6 +124,16 @@ qemu=(
 	-device pcie-root-port,id=rp0,chassis=1
 	-device nvme-subsys,id=nvmesubsys0
 	-device nvme,bus=rp0,subsys=nvmesubsys0,serial=nvfio1,use-intel-id=on,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2
+	# A large BAR, for huge BAR mappings (tests/test_pci_hugemap.c): an
+	# ivshmem-plain, whose BAR2 is its 1 GiB shared memory (1 GiB-aligned,
+	# as every BAR is aligned to its size: PUD-mappable), alone behind a
+	# PCIe root port so that a secondary bus reset can reset it
+	# (VFIO_DEVICE_RESET). Last, so that the devices above keep their
+	# addresses; the guest has no driver for it. The host backs it with
+	# shared memory, allocated as the guest touches it (1 GiB at most).
+	-object memory-backend-ram,id=ivmem,size=1G,share=on
+	-device pcie-root-port,id=rp1,chassis=2
+	-device ivshmem-plain,memdev=ivmem,bus=rp1
 )
 # shellcheck disable=SC2206 # word splitting wanted
 [ -z "${NVFIO_QEMU_EXTRA:-}" ] || qemu+=($NVFIO_QEMU_EXTRA)
