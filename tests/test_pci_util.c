@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@ const struct pu_devtype pu_bench[] = {
 	{"virtio-net", 0x1af4, 0x1041},
 };
 const unsigned int pu_nbench = sizeof(pu_bench) / sizeof(pu_bench[0]);
+const struct pu_devtype pu_ivshmem = {"ivshmem", 0x1af4, 0x1110};
 
 /* Devices claimed by this process, restored at exit. */
 struct claimed {
@@ -202,6 +205,41 @@ void pu_artifact(const char *sub, const char *name, const void *buf, size_t len)
 	f = fopen(path, "w");
 	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
 		FAIL("cannot write %s", path);
+}
+
+void *pu_mmap_aligned(int device, const struct vfio_region_info *ri,
+		      uint64_t off, size_t len, size_t align, size_t skew)
+{
+	size_t span = len + align + skew;
+	uintptr_t base, at;
+	void *res, *p;
+
+	res = mmap(NULL, span, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		FAIL("reserving %zu bytes: %s", span, strerror(errno));
+	base = (uintptr_t)res;
+	at = ((base + align - 1) & ~(uintptr_t)(align - 1)) + skew;
+	p = mmap((void *)at, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, device, (off_t)(ri->offset + off));
+	if (p == MAP_FAILED)
+		FAIL("mmap of region %u at 0x%llx, %zu bytes: %s", ri->index,
+		     (unsigned long long)off, len, strerror(errno));
+	/* The rest of the reservation goes. */
+	if (at > base)
+		munmap(res, at - base);
+	if (base + span > at + len)
+		munmap((void *)(at + len), base + span - (at + len));
+	return p;
+}
+
+long pu_minflt(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		FAIL("getrusage: %s", strerror(errno));
+	return ru.ru_minflt;
 }
 
 bool pu_fired(int efd, int ms)

@@ -21,6 +21,26 @@ extern const struct pu_devtype pu_bench[];
 extern const unsigned int pu_nbench;
 
 /*
+ * The ivshmem-plain behind a root port (bench/run-guest.sh): its BAR2 is
+ * 1 GiB of RAM, for huge BAR mappings (test_pci_hugemap.c).  Not in
+ * pu_bench[]: the tests that go through every bench device leave it out.
+ */
+extern const struct pu_devtype pu_ivshmem;
+#define PU_IVSHMEM_BAR VFIO_PCI_BAR2_REGION_INDEX
+
+/*
+ * mmap @len bytes of region @ri from @off (read/write, shared) at an
+ * address @skew bytes past a multiple of @align (a power of two), the way
+ * a user that wants huge mappings places it: MAP_FIXED inside a larger
+ * reservation.  Fails the test if it cannot.  munmap(p, @len) unmaps it.
+ */
+void *pu_mmap_aligned(int device, const struct vfio_region_info *ri,
+		      uint64_t off, size_t len, size_t align, size_t skew);
+
+/* Minor page faults the calling thread has taken so far (getrusage). */
+long pu_minflt(void);
+
+/*
  * Find the bench device @t (for edu: the root-bus one, $NVFIO_EDU) and
  * write its BDF to @bdf.  Skips the test if the device is missing.
  */

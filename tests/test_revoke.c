@@ -17,6 +17,9 @@
  *   revoke_grace_param            the parameter's checks
  *   revoke_shared_group_leaves_container  the group of two devices leaves
  *                                 its container at the revocation
+ *   revoke_huge_mapping           a BAR mapping made of huge entries (6.12:
+ *                                 PMD/PUD, test_pci_hugemap.c) is zapped
+ *                                 all over: SIGBUS
  */
 #include "fixture.h"
 #include "test_core.h"
@@ -414,6 +417,67 @@ TEST_OURS_ONLY(revoke_grace_zero_waits)
 	close(h.req);
 	vu_free_dma_buffer(h.buf, BUF_SIZE);
 	rebind_and_use(bdf);
+}
+
+/*
+ * The ivshmem's 1 GiB BAR2 mapped at a 1 GiB-aligned address, so of huge
+ * entries on 6.12 (test_pci_hugemap.c), the holder ignoring REQ: after
+ * the grace every word of it faults SIGBUS, reads and writes alike.
+ */
+TEST_OURS_ONLY(revoke_huge_mapping)
+{
+	static const uint64_t probes[] = {
+		0, 0x200000 - 4, 0x200000, 0x20003008, 0x40000000 - 4,
+	};
+	struct vfio_region_info ri;
+	char bdf[VU_BDF_LEN];
+	struct vu_dev d;
+	int err = -1;
+	uint8_t *bar;
+	uint32_t v;
+	pid_t pid;
+	long f;
+
+	REQUIRE_OURS();
+	pu_find(&pu_ivshmem, bdf);
+	pu_claim(bdf);
+	set_grace("2000");
+	if (vu_dev_open(&d, bdf, VU_STAGE_DEVICE))
+		FAIL("opening the ivshmem (%s): %s", bdf, vu_last_error());
+	ASSERT_OK(vu_region_info(d.device, PU_IVSHMEM_BAR, &ri));
+	ASSERT_TRUE(ri.size >= 0x40000000);
+	pu_command_bits(d.device, PCI_COMMAND_MEMORY, true);
+	bar = pu_mmap_aligned(d.device, &ri, 0, ri.size, 0x40000000, 0);
+	/* Not for the unbinding child (see holder_open()). */
+	ASSERT_OK(madvise(bar, ri.size, MADV_DONTFORK));
+	for (unsigned int i = 0; i < 5; i++)
+		ASSERT_EQ(0, ps_write32((volatile uint32_t *)(bar + probes[i]),
+					i));
+	if (fx_kernel_at_least(6, 12)) {
+		/* Huge: a fault per 2 MiB at most (ru_minflt). */
+		f = pu_minflt();
+		for (uint64_t off = 0; off < ri.size; off += 4096)
+			(void)*(volatile uint32_t *)(bar + off);
+		f = pu_minflt() - f;
+		if (f > (long)(ri.size >> 21) + 4)
+			FAIL("%ld faults touching the BAR: not huge", f);
+	}
+
+	pid = cu_write_async(UNBIND, bdf);
+	ASSERT_OK(pid);
+	ASSERT_EQ(1, cu_wait_child(pid, GRACE_MS + MARGIN_MS, &err));
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, strcmp(cu_driver(bdf), ""));
+	for (unsigned int i = 0; i < 5; i++) {
+		volatile uint32_t *p = (volatile uint32_t *)(bar + probes[i]);
+
+		if (ps_read32(p, &v) != -1 || ps_write32(p, ~0u) != -1)
+			FAIL("BAR2 0x%llx: no SIGBUS after the revocation",
+			     (unsigned long long)probes[i]);
+	}
+	ASSERT_ERRNO(ENODEV, pread(d.device, &v, 4, ri.offset));
+	munmap(bar, ri.size);
+	vu_dev_close(&d);
 }
 
 struct uffd_read {
