@@ -8,9 +8,10 @@
  * nvfio's kernel/pci/pci_mmap.c).  The kernel does not align the address
  * of such an mmap, so the tests place their mappings themselves
  * (pu_mmap_aligned(), as a user that wants huge entries does).  On 6.1
- * there are no huge pfn mappings: nvfio maps a page per fault and
- * mainline's vfio-pci the whole VMA at its first fault
- * (io_remap_pfn_range()), so the fault counts are checked on 6.12 only.
+ * (and kernels without THP, pu_huge_pfnmap()) there are no huge pfn
+ * mappings: nvfio maps a page per fault and mainline's vfio-pci the whole
+ * VMA at its first fault (io_remap_pfn_range()), so the fault counts are
+ * checked on 6.12 only.
  *
  *   pci_hugemap_pattern            a 1 GiB-aligned mapping of the whole
  *                                  BAR is the BAR: what is written through
@@ -163,10 +164,10 @@ static bool cpu_gbpages(void)
 
 static void require_huge_pfnmap(void)
 {
-	if (!fx_kernel_at_least(6, 12))
-		SKIP("no huge pfn mappings before 6.12: nvfio takes a fault "
-		     "per 4 KiB page there, mainline's vfio-pci one per mmap "
-		     "(io_remap_pfn_range() of the whole VMA)");
+	if (!pu_huge_pfnmap())
+		SKIP("no huge pfn mappings (before 6.12, or no THP): on 6.1 "
+		     "nvfio takes a fault per 4 KiB page, mainline's vfio-pci "
+		     "one per mmap (io_remap_pfn_range() of the whole VMA)");
 }
 
 /* Samples: every 13th page from @first, and the first and last page. */
@@ -306,7 +307,7 @@ TEST(pci_hugemap_unaligned)
 		{3 * SZ_4K, 3 * (SZ_2M / 2) + 5 * SZ_4K, 773},
 		{SZ_2M, 5 * (SZ_2M / 2) + SZ_4K, 2 + 257},
 	};
-	bool huge = fx_kernel_at_least(6, 12);
+	bool huge = pu_huge_pfnmap();
 	struct hm h;
 
 	hm_open(&h);
@@ -371,7 +372,7 @@ static void check_still_huge(struct hm *h, uint8_t *bar, const char *when)
 {
 	long f;
 
-	if (!fx_kernel_at_least(6, 12))
+	if (!pu_huge_pfnmap())
 		return;
 	f = touch_faults(bar, h->ri.size);
 	printf("note: %ld faults for the whole BAR %s\n", f, when);

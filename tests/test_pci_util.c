@@ -2,6 +2,7 @@
 /* Helpers for the PCI bus driver tests; see test_pci_util.h. */
 #define _GNU_SOURCE
 #include "test_pci_util.h"
+#include "fixture.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -231,6 +232,12 @@ void *pu_mmap_aligned(int device, const struct vfio_region_info *ri,
 	if (base + span > at + len)
 		munmap((void *)(at + len), base + span - (at + len));
 	return p;
+}
+
+bool pu_huge_pfnmap(void)
+{
+	return fx_kernel_at_least(6, 12) &&
+	       !access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK);
 }
 
 long pu_minflt(void)

@@ -37,6 +37,13 @@ extern const struct pu_devtype pu_ivshmem;
 void *pu_mmap_aligned(int device, const struct vfio_region_info *ri,
 		      uint64_t off, size_t len, size_t align, size_t skew);
 
+/*
+ * Does the running kernel map BARs with huge entries where aligned?  Both
+ * stacks do from 6.12 on, in kernels with THP (which is what lets x86
+ * map huge pfn entries); 6.1 never does.
+ */
+bool pu_huge_pfnmap(void);
+
 /* Minor page faults the calling thread has taken so far (getrusage). */
 long pu_minflt(void);
 

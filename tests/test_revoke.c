@@ -453,7 +453,7 @@ TEST_OURS_ONLY(revoke_huge_mapping)
 	for (unsigned int i = 0; i < 5; i++)
 		ASSERT_EQ(0, ps_write32((volatile uint32_t *)(bar + probes[i]),
 					i));
-	if (fx_kernel_at_least(6, 12)) {
+	if (pu_huge_pfnmap()) {
 		/* Huge: a fault per 2 MiB at most (ru_minflt). */
 		f = pu_minflt();
 		for (uint64_t off = 0; off < ri.size; off += 4096)
