@@ -57,13 +57,38 @@ struct hm {
 	struct vu_dev d;
 	struct vfio_region_info ri; /* BAR2 */
 	char bdf[VU_BDF_LEN];
+	uint8_t *map; /* the test's one mapping of BAR2, or NULL */
+	size_t map_len;
 };
+
+/*
+ * A failing test exits with the device open and mapped, and then the
+ * exit handler of pu_claim() unbinds it: on mainline that unbind waits,
+ * forever, for the fds and mappings of the very process doing it.  This
+ * handler, registered after pu_claim()'s and so run before it, lets go
+ * of them first.
+ */
+static struct hm *hm_live;
+
+static void hm_exit(void)
+{
+	if (!hm_live)
+		return;
+	if (hm_live->map)
+		munmap(hm_live->map, hm_live->map_len);
+	vu_dev_close(&hm_live->d);
+	hm_live = NULL;
+}
 
 /* The ivshmem on vfio-pci, open, memory decode on. */
 static void hm_open(struct hm *h)
 {
+	memset(h, 0, sizeof(*h));
+	h->d.device = h->d.group = h->d.container = -1;
 	pu_find(&pu_ivshmem, h->bdf);
 	pu_claim(h->bdf);
+	atexit(hm_exit);
+	hm_live = h;
 	if (vu_dev_open(&h->d, h->bdf, VU_STAGE_DEVICE))
 		FAIL("opening the ivshmem (%s): %s", h->bdf, vu_last_error());
 	ASSERT_OK(vu_region_info(h->d.device, PU_IVSHMEM_BAR, &h->ri));
@@ -77,14 +102,31 @@ static void hm_open(struct hm *h)
 /* Close before the release: an unbind would wait for the open fd. */
 static void hm_close(struct hm *h)
 {
-	vu_dev_close(&h->d);
+	hm_exit();
 	pu_release(h->bdf);
+}
+
+/* pu_mmap_aligned() of BAR2, the test's one mapping at a time. */
+static uint8_t *hm_map(struct hm *h, uint64_t off, size_t len, size_t align,
+		       size_t skew)
+{
+	if (h->map)
+		FAIL("one mapping at a time");
+	h->map = pu_mmap_aligned(h->d.device, &h->ri, off, len, align, skew);
+	h->map_len = len;
+	return h->map;
+}
+
+static void hm_unmap(struct hm *h)
+{
+	ASSERT_OK(munmap(h->map, h->map_len));
+	h->map = NULL;
 }
 
 /* The whole BAR at a 1 GiB-aligned address (PUD- and PMD-mappable). */
 static uint8_t *hm_map_all(struct hm *h)
 {
-	return pu_mmap_aligned(h->d.device, &h->ri, 0, h->ri.size, SZ_1G, 0);
+	return hm_map(h, 0, h->ri.size, SZ_1G, 0);
 }
 
 /*
@@ -244,7 +286,7 @@ TEST(pci_hugemap_pattern)
 			     (unsigned long long)at, (unsigned long long)v,
 			     (unsigned long long)got);
 	}
-	munmap(bar, h.ri.size);
+	hm_unmap(&h);
 	hm_close(&h);
 }
 
@@ -270,13 +312,13 @@ TEST(pci_hugemap_few_faults)
 		FAIL("%ld faults touching %zu pages of a 1 GiB-aligned mapping; "
 		     "huge mappings take at most %ld",
 		     f, pages, max);
-	munmap(bar, h.ri.size);
+	hm_unmap(&h);
 
 	/*
 	 * 2 MiB-aligned but not 1 GiB: 64 blocks of 2 MiB, a fault each
 	 * (a 1 GiB entry cannot fit).
 	 */
-	bar = pu_mmap_aligned(h.d.device, &h.ri, 0, small, SZ_1G, SZ_2M);
+	bar = hm_map(&h, 0, small, SZ_1G, SZ_2M);
 	f = touch_faults(bar, small);
 	printf("note: %ld faults for the %zu pages of 128 MiB at 2 MiB "
 	       "alignment\n",
@@ -285,7 +327,7 @@ TEST(pci_hugemap_few_faults)
 		FAIL("%ld faults touching 128 MiB mapped at 2 MiB alignment; "
 		     "expected one per 2 MiB (64)",
 		     f);
-	munmap(bar, small);
+	hm_unmap(&h);
 	hm_close(&h);
 }
 
@@ -313,8 +355,7 @@ TEST(pci_hugemap_unaligned)
 	hm_open(&h);
 	seed_init();
 	for (unsigned int m = 0; m < 2; m++) {
-		uint8_t *bar = pu_mmap_aligned(h.d.device, &h.ri, maps[m].off,
-					       maps[m].len, SZ_2M, 0);
+		uint8_t *bar = hm_map(&h, maps[m].off, maps[m].len, SZ_2M, 0);
 		long f = touch_faults(bar, maps[m].len);
 
 		printf("note: %ld faults for the %zu pages at BAR2 0x%llx\n", f,
@@ -325,7 +366,7 @@ TEST(pci_hugemap_unaligned)
 			     f, maps[m].len / SZ_4K,
 			     (unsigned long long)maps[m].off, maps[m].faults);
 		check_pattern(&h, bar, maps[m].off, maps[m].len);
-		munmap(bar, maps[m].len);
+		hm_unmap(&h);
 	}
 	hm_close(&h);
 }
@@ -406,7 +447,7 @@ TEST(pci_hugemap_decode_off_sigbus)
 	/* Faulted back in, the writes above never happened. */
 	ASSERT_TRUE(probe_faults(bar) >= 1);
 	check_still_huge(&h, bar, "after decode on");
-	munmap(bar, h.ri.size);
+	hm_unmap(&h);
 	hm_close(&h);
 }
 
@@ -438,6 +479,6 @@ TEST(pci_hugemap_reset_zaps)
 	ASSERT_TRUE(probe_faults(bar) >= 1);
 	check_still_huge(&h, bar, "after the reset");
 	ASSERT_EQ(0, probe_faults(bar));
-	munmap(bar, h.ri.size);
+	hm_unmap(&h);
 	hm_close(&h);
 }
