@@ -203,10 +203,11 @@ static inline int nvfio_follow_pfn(struct vm_area_struct *vma,
  * BARs with 4 KiB PTEs only and so does nvfio; NVFIO_HAS_HUGE_PFNMAP is 0
  * and nobody provides huge_fault.
  *
- * nvfio_vmf_insert_pfn() maps @pfn of an order @order block (0, PMD_ORDER
- * or PUD_ORDER) at vmf->address rounded down to that block, read-only
- * unless the VMA's protection allows writes (as vmf_insert_pfn()); an
- * order the kernel cannot map answers VM_FAULT_FALLBACK.
+ * nvfio_vmf_insert_pfn() maps the block of 2^@order pages (0, PMD_ORDER
+ * or PUD_ORDER) that starts at @pfn at vmf->address rounded down to the
+ * block, with the VMA's protection and not marked dirty, as
+ * vmf_insert_pfn() maps a page; an order the kernel cannot map answers
+ * VM_FAULT_FALLBACK.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) &&                          \
 	IS_ENABLED(CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP)
