@@ -25,6 +25,7 @@
 #include "test_core.h"
 #include "test_pci_sigbus.h"
 #include "test_pci_util.h"
+#include "trace_util.h"
 #include "type1_util.h"
 
 #include <fcntl.h>
@@ -35,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -49,7 +49,7 @@
 #define EDU_ID 0x00 /* identification register: 0xRRrr00ed */
 
 static char saved_grace[32];
-static char tr_dir[160];
+static const char *const revoke_event[] = {"device_revoke"};
 
 static void restore_grace(void)
 {
@@ -69,28 +69,10 @@ static void set_grace(const char *ms)
 	ASSERT_OK(vu_write_file(GRACE_PATH, ms));
 }
 
-/* The whole of @path (static buffer); NULL if unreadable. */
-static const char *slurp(const char *path)
-{
-	static char buf[65536];
-	ssize_t n, len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0)
-		return NULL;
-	buf[len] = 0;
-	return buf;
-}
-
 /* Has @bdf an MSI handler ("vfio-msi[N](<bdf>)") in /proc/interrupts? */
 static bool msi_requested(const char *bdf)
 {
-	const char *s = slurp("/proc/interrupts");
+	const char *s = tu_slurp("/proc/interrupts");
 	char needle[64];
 
 	if (!s)
@@ -106,48 +88,6 @@ static bool msi_requested(const char *bdf)
 				return true;
 	}
 	return false;
-}
-
-static void tr_cleanup(void)
-{
-	char p[256];
-
-	if (!tr_dir[0])
-		return;
-	snprintf(p, sizeof(p), "%s/events/nvfio/enable", tr_dir);
-	vu_write_file(p, "0");
-	rmdir(tr_dir);
-	tr_dir[0] = 0;
-}
-
-/* A trace instance of our own with nvfio:device_revoke on. */
-static void tr_start(void)
-{
-	const char *root = "/sys/kernel/tracing";
-	struct stat st;
-	char p[256];
-
-	if (stat("/sys/kernel/tracing/instances", &st) &&
-	    mount("tracefs", root, "tracefs", 0, NULL))
-		root = "/sys/kernel/debug/tracing";
-	snprintf(tr_dir, sizeof(tr_dir), "%s/instances/nvfio-revoke-%d", root,
-		 getpid());
-	ASSERT_OK(mkdir(tr_dir, 0700));
-	atexit(tr_cleanup);
-	snprintf(p, sizeof(p), "%s/events/nvfio/device_revoke/enable", tr_dir);
-	ASSERT_OK(vu_write_file(p, "1"));
-}
-
-static const char *tr_read(void)
-{
-	char p[256];
-	const char *s;
-
-	snprintf(p, sizeof(p), "%s/trace", tr_dir);
-	s = slurp(p);
-	if (!s)
-		FAIL("read %s: %s", p, strerror(errno));
-	return s;
 }
 
 static const char *revoked_file(const char *bdf)
@@ -244,7 +184,7 @@ TEST_OURS_ONLY(revoke_uncooperative_holder)
 	ASSERT_TRUE(msi_requested(bdf));
 	ASSERT_OK(vu_read_file(revoked_file(bdf), rb, sizeof(rb)));
 	ASSERT_EQ(0, strcmp(rb, "0"));
-	tr_start();
+	tu_trace_start("revoke", revoke_event, 1);
 	kmsg = cu_kmsg_open();
 	ASSERT_OK(kmsg);
 
@@ -295,9 +235,9 @@ TEST_OURS_ONLY(revoke_uncooperative_holder)
 	if (!strstr(line, "2000 ms"))
 		FAIL("the log line does not give the grace: %s", line);
 	snprintf(line, sizeof(line), "device_revoke: dev=%s", bdf);
-	if (!strstr(tr_read(), line))
+	if (!strstr(tu_trace_read(), line))
 		FAIL("no \"%s\" in the trace", line);
-	tr_cleanup();
+	tu_trace_stop();
 
 	/*
 	 * The fds close; the revoked device fd's release gives back its

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "fixture.h"
 #include "test_pci_util.h"
+#include "trace_util.h"
 #include "type1_util.h"
 
 #include <dirent.h>
@@ -27,24 +28,6 @@
 #define IRQ_WAIT_MS 3000
 #define NOBODY 65534
 
-/* The whole of @path into a static buffer; NULL (errno set) if unreadable. */
-static const char *slurp(const char *path)
-{
-	static char buf[8192];
-	ssize_t n, len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0)
-		return NULL;
-	buf[len] = 0;
-	return buf;
-}
-
 static const char *dev_path(const char *file)
 {
 	static char p[256];
@@ -57,7 +40,7 @@ static const char *dev_path(const char *file)
 /* A file of the device's nvfio/ directory, which must be readable. */
 static const char *dev_file(const char *file)
 {
-	const char *s = slurp(dev_path(file));
+	const char *s = tu_slurp(dev_path(file));
 
 	if (!s)
 		FAIL("read %s: %s", dev_path(file), strerror(errno));
@@ -84,7 +67,7 @@ static const char *ctr_file(int id, const char *file)
 {
 	const char *s;
 
-	s = slurp(ctr_path(id, file));
+	s = tu_slurp(ctr_path(id, file));
 	if (!s)
 		FAIL("read %s: %s", ctr_path(id, file), strerror(errno));
 	return s;
@@ -498,53 +481,6 @@ static const char *const events[] = {
 	"set_irqs",    "irq_trigger",  "device_reset", "device_revoke",
 };
 
-static char tr_dir[128];
-
-static void tr_cleanup(void)
-{
-	char p[192];
-
-	if (!tr_dir[0])
-		return;
-	snprintf(p, sizeof(p), "%s/events/nvfio/enable", tr_dir);
-	vu_write_file(p, "0");
-	rmdir(tr_dir);
-	tr_dir[0] = 0;
-}
-
-/* A trace instance of our own with every nvfio event on. */
-static void tr_start(void)
-{
-	const char *root = "/sys/kernel/tracing";
-	struct stat st;
-	char p[192];
-	size_t i;
-
-	if (stat("/sys/kernel/tracing/instances", &st) &&
-	    mount("tracefs", root, "tracefs", 0, NULL)) {
-		root = DEBUGFS "/tracing";
-		need_debugfs();
-	}
-	snprintf(tr_dir, sizeof(tr_dir), "%s/instances/nvfio-test-%d", root,
-		 getpid());
-	ASSERT_OK(mkdir(tr_dir, 0700));
-	atexit(tr_cleanup);
-	for (i = 0; i < sizeof(events) / sizeof(*events); i++) {
-		snprintf(p, sizeof(p), "%s/events/nvfio/%s/format", tr_dir,
-			 events[i]);
-		if (stat(p, &st))
-			FAIL("no event nvfio:%s (%s)", events[i], p);
-	}
-	snprintf(p, sizeof(p), "%s/events/nvfio/enable", tr_dir);
-	ASSERT_OK(vu_write_file(p, "1"));
-}
-
-static void tr_expect(const char *trace, const char *line)
-{
-	if (!strstr(trace, line))
-		FAIL("no \"%s\" in the trace:\n%s", line, trace);
-}
-
 /* reset_count of @bdf. */
 static long reset_count(const char *bdf)
 {
@@ -553,7 +489,7 @@ static long reset_count(const char *bdf)
 
 	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/nvfio/reset_count",
 		 bdf);
-	s = slurp(p);
+	s = tu_slurp(p);
 	if (!s)
 		FAIL("read %s: %s", p, strerror(errno));
 	return strtol(s, NULL, 10);
@@ -567,7 +503,7 @@ TEST_OURS_ONLY(visibility_reset_count)
 {
 	for (unsigned int i = 0; i < pu_nbench; i++) {
 		struct vfio_device_info info = {.argsz = sizeof(info)};
-		char bdf[VU_BDF_LEN], p[192], l[192];
+		char bdf[VU_BDF_LEN], l[192];
 		long before;
 		struct vu_dev d;
 		const char *trace;
@@ -583,7 +519,8 @@ TEST_OURS_ONLY(visibility_reset_count)
 			pu_release(bdf);
 			continue;
 		}
-		tr_start();
+		tu_trace_start("test", events,
+			       sizeof(events) / sizeof(*events));
 		before = reset_count(bdf);
 		/* The open reset it (the function reset works). */
 		ASSERT_TRUE(before >= 1);
@@ -595,15 +532,12 @@ TEST_OURS_ONLY(visibility_reset_count)
 		vu_dev_close(&d);
 		ASSERT_EQ(before + 3, reset_count(bdf));
 
-		snprintf(p, sizeof(p), "%s/trace", tr_dir);
-		trace = slurp(p);
-		if (!trace)
-			FAIL("read %s: %s", p, strerror(errno));
+		trace = tu_trace_read();
 		snprintf(l, sizeof(l), "device_reset: dev=%s how=ioctl", bdf);
-		tr_expect(trace, l);
+		tu_trace_expect(trace, l);
 		snprintf(l, sizeof(l), "device_reset: dev=%s how=close", bdf);
-		tr_expect(trace, l);
-		tr_cleanup();
+		tu_trace_expect(trace, l);
+		tu_trace_stop();
 		pu_release(bdf);
 		return;
 	}
@@ -614,14 +548,14 @@ TEST_OURS_ONLY(visibility_trace_events)
 {
 	const char *bdf = fx_bdf(), *trace;
 	struct vfio_device_info info;
-	char p[192], l[192];
+	char l[192];
 	struct vu_dev d;
 	struct edu e;
 	uint8_t *buf;
 	int efd;
 
 	REQUIRE_OURS();
-	tr_start();
+	tu_trace_start("test", events, sizeof(events) / sizeof(*events));
 	fx_open_edu(&d, &e, false);
 	ASSERT_OK(vu_pci_command_set(d.device,
 				     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
@@ -642,32 +576,30 @@ TEST_OURS_ONLY(visibility_trace_events)
 	vu_dev_close(&d);
 	vu_free_dma_buffer(buf, SZ_64K);
 
-	snprintf(p, sizeof(p), "%s/trace", tr_dir);
-	trace = slurp(p);
-	if (!trace)
-		FAIL("read %s: %s", p, strerror(errno));
+	trace = tu_trace_read();
 	snprintf(l, sizeof(l), "device_open: dev=%s open_count=1", bdf);
-	tr_expect(trace, l);
-	tr_expect(trace, "dma_map: iova=0x100000 size=0x10000 pages=16");
+	tu_trace_expect(trace, l);
+	tu_trace_expect(trace, "dma_map: iova=0x100000 size=0x10000 pages=16");
 	snprintf(l, sizeof(l),
 		 "set_irqs: dev=%s index=1 start=0 count=1 flags=0x24 ret=0",
 		 bdf);
-	tr_expect(trace, l);
+	tu_trace_expect(trace, l);
 	snprintf(l, sizeof(l), "irq_trigger: dev=%s index=1 vector=0", bdf);
-	tr_expect(trace, l);
+	tu_trace_expect(trace, l);
 	if (info.flags & VFIO_DEVICE_FLAGS_RESET) {
 		snprintf(l, sizeof(l), "device_reset: dev=%s how=ioctl", bdf);
-		tr_expect(trace, l);
+		tu_trace_expect(trace, l);
 	}
 	snprintf(l, sizeof(l),
 		 "set_irqs: dev=%s index=1 start=0 count=0 flags=0x21 ret=0",
 		 bdf);
-	tr_expect(trace, l);
-	tr_expect(trace, "dma_unmap: iova=0x100000 size=0x10000 pages=16");
+	tu_trace_expect(trace, l);
+	tu_trace_expect(trace,
+			"dma_unmap: iova=0x100000 size=0x10000 pages=16");
 	snprintf(l, sizeof(l), "device_close: dev=%s open_count=0", bdf);
-	tr_expect(trace, l);
+	tu_trace_expect(trace, l);
 	/* The events come from this process (the irq from the device). */
 	snprintf(l, sizeof(l), "-%d ", getpid());
-	tr_expect(trace, l);
-	tr_cleanup();
+	tu_trace_expect(trace, l);
+	tu_trace_stop();
 }
