@@ -617,21 +617,6 @@ TEST(type1_threads)
 	vu_dev_close(&d);
 }
 
-#define T1_PROFILE "/sys/kernel/debug/nvfio/type1_profile"
-
-static long long profile_sum(const char *key)
-{
-	char buf[512], *p;
-	size_t n = strlen(key);
-
-	if (vu_read_file(T1_PROFILE, buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, n) && p[n] == ' ')
-			return atoll(p + n + 1);
-	return -1;
-}
-
 /*
  * The bench's profile of map (kernel/iommu_type1/profile.c, test builds):
  * turned on it counts each pin batch and each iommu_map() with the time
@@ -646,19 +631,19 @@ TEST_OURS_ONLY(type1_profile)
 	fx_open(&d, VU_STAGE_IOMMU);
 	b = vu_alloc_dma_buffer(SZ_2M);
 	ASSERT_OK(vu_write_file(T1_PROFILE, "1"));
-	ASSERT_EQ(0, profile_sum("pin_calls"));
-	ASSERT_EQ(0, profile_sum("map_calls"));
+	ASSERT_EQ(0, t1_profile("pin_calls"));
+	ASSERT_EQ(0, t1_profile("map_calls"));
 	ASSERT_OK(vu_dma_map(d.container, b, T1_IOVA, SZ_2M));
 	ASSERT_OK(vu_write_file(T1_PROFILE, "0"));
-	if (profile_sum("pin_calls") < 1 || profile_sum("pin_ns") <= 0 ||
-	    profile_sum("map_calls") < 1 || profile_sum("map_ns") <= 0)
+	if (t1_profile("pin_calls") < 1 || t1_profile("pin_ns") <= 0 ||
+	    t1_profile("map_calls") < 1 || t1_profile("map_ns") <= 0)
 		FAIL("a 2 MiB map left pin %lld calls %lld ns, map %lld calls %lld ns",
-		     profile_sum("pin_calls"), profile_sum("pin_ns"),
-		     profile_sum("map_calls"), profile_sum("map_ns"));
-	n = profile_sum("map_calls");
+		     t1_profile("pin_calls"), t1_profile("pin_ns"),
+		     t1_profile("map_calls"), t1_profile("map_ns"));
+	n = t1_profile("map_calls");
 	ASSERT_OK(vu_dma_unmap(d.container, T1_IOVA, SZ_2M, NULL));
 	ASSERT_OK(vu_dma_map(d.container, b, T1_IOVA, SZ_2M));
-	ASSERT_EQ((long long)n, profile_sum("map_calls"));
+	ASSERT_EQ((long long)n, t1_profile("map_calls"));
 	ASSERT_ERRNO(EINVAL, vu_write_file(T1_PROFILE, "maybe"));
 	vu_dev_close(&d);
 	vu_free_dma_buffer(b, SZ_2M);

@@ -29,6 +29,19 @@ const char *t1_param_path(const char *param)
 	return path;
 }
 
+long long t1_profile(const char *key)
+{
+	char buf[512], *p;
+	size_t n = strlen(key);
+
+	if (vu_read_file(T1_PROFILE, buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n) && p[n] == ' ')
+			return atoll(p + n + 1);
+	return -1;
+}
+
 static char second_bdf[VU_BDF_LEN];
 static char second_drv[64];
 

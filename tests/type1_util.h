@@ -149,6 +149,11 @@ const char *t1_param_path(const char *param);
  */
 const char *t1_second_device(void);
 
+/* Our type1's profile of map (test builds; kernel/iommu_type1/profile.c). */
+#define T1_PROFILE "/sys/kernel/debug/nvfio/type1_profile"
+/* Its sum @key ("pin_calls", "prefault_ns", ...); -1 if there is none. */
+long long t1_profile(const char *key);
+
 /* Start watching the kernel log; t1_kmsg_find() reads what came since. */
 int t1_kmsg_open(void);
 /* Whether a line containing all of @a and @b appeared within @ms. */

@@ -116,6 +116,22 @@ static inline long nvfio_pin_user_pages_remote(struct mm_struct *mm,
 #endif
 }
 
+/* get_user_pages_remote() lost its vmas argument in 6.5 too. */
+static inline long nvfio_get_user_pages_remote(struct mm_struct *mm,
+					       unsigned long start,
+					       unsigned long nr_pages,
+					       unsigned int gup_flags,
+					       struct page **pages, int *locked)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     locked);
+#else
+	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL, locked);
+#endif
+}
+
 /* vm_flags became write-protected (vm_flags_set()) in 6.3. */
 static inline void nvfio_vm_flags_set(struct vm_area_struct *vma,
 				      vm_flags_t flags)

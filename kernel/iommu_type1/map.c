@@ -130,6 +130,7 @@ int type1_pin_map(struct type1_container *c, struct type1_dma *dma)
 	long ret = 0;
 	u64 t0;
 
+	type1_prefault(dma);
 	type1_pages_init(&p, dma->size >> PAGE_SHIFT);
 	for (;;) {
 		if (p.pos == p.nr) {

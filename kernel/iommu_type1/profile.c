@@ -3,14 +3,16 @@
  * profile.c - where MAP_DMA's time goes, for the benchmarks only: built
  * with the test hooks (NVFIO_TESTING), never into installed modules.
  *
- * Two costs are summed over every container: pinning (each type1_pin()
- * batch, GUP and the locked_vm charge) and writing the IOMMU (each
- * iommu_map() of a run into a domain).  What map takes beyond the two is
- * our own bookkeeping.  nvfio-bench turns the profile on around the maps
+ * Three costs are summed over every container: pinning (each type1_pin()
+ * batch, GUP and the locked_vm charge), writing the IOMMU (each
+ * iommu_map() of a run into a domain) and faulting a large mapping in on
+ * several CPUs before it is pinned (each type1_prefault() that does it,
+ * prefault.c).  What map takes beyond them is our own bookkeeping.  nvfio-bench turns the profile on around the maps
  * it measures, so that it can print the floor under them.
  *
  * /sys/kernel/debug/nvfio/type1_profile (root only):
- *   read   "pin_ns N", "pin_calls N", "map_ns N", "map_calls N" lines
+ *   read   "pin_ns N", "pin_calls N", "map_ns N", "map_calls N",
+ *          "prefault_ns N", "prefault_calls N" lines
  *   write  "1": zero the sums and start; "0": stop (the sums stay)
  *
  * Off, each hook is a static branch that is not taken: the modules the
@@ -32,6 +34,7 @@ static atomic64_t type1_prof_calls[TYPE1_PROF_NR];
 static const char *const type1_prof_name[TYPE1_PROF_NR] = {
 	[TYPE1_PROF_PIN] = "pin",
 	[TYPE1_PROF_MAP] = "map",
+	[TYPE1_PROF_PREFAULT] = "prefault",
 };
 static struct dentry *type1_prof_file;
 static DEFINE_MUTEX(type1_prof_lock); /* serializes on/off writes */

@@ -283,8 +283,17 @@ bool type1_range_bisects(struct type1_container *c, dma_addr_t iova,
 			 dma_addr_t last);
 long type1_ioctl_dirty_pages(struct type1_container *c, void __user *arg);
 
+/* prefault.c: a large mapping's memory faulted in on several CPUs */
+extern unsigned int type1_prefault_workers;
+void type1_prefault(struct type1_dma *dma);
+
 /* profile.c: the bench's view of where map's time goes (test builds). */
-enum type1_prof { TYPE1_PROF_PIN, TYPE1_PROF_MAP, TYPE1_PROF_NR };
+enum type1_prof {
+	TYPE1_PROF_PIN,
+	TYPE1_PROF_MAP,
+	TYPE1_PROF_PREFAULT,
+	TYPE1_PROF_NR
+};
 #ifdef NVFIO_TYPE1_PROFILE
 #include <linux/jump_label.h>
 #include <linux/timekeeping.h>

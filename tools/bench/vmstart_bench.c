@@ -47,11 +47,6 @@
 
 static bool verbose;
 
-/*
- * Start QEMU with @mib of RAM (and the device @bdf unless NULL), wait for
- * its answer to "endianness", kill it.  Return: seconds, or -1 (the reason
- * on stderr).
- */
 /* Turn the profile on (zeroed) or off; false if there is none. */
 static bool profile_set(bool on)
 {
@@ -82,6 +77,11 @@ static void profile_print(double t)
 		buf);
 }
 
+/*
+ * Start QEMU with @mib of RAM (and the device @bdf unless NULL), wait for
+ * its answer to "endianness", kill it.  Return: seconds, or -1 (the reason
+ * on stderr).
+ */
 static double one_start(unsigned int mib, const char *bdf)
 {
 	char mem[16], dev[64], line[256];

@@ -603,8 +603,9 @@ int vu_module_refcnt(const char *name)
 	return atoi(buf);
 }
 
-long vu_locked_kb(void)
+long vu_status_kb(const char *field)
 {
+	size_t n = strlen(field);
 	char line[256];
 	long kb = -1;
 	FILE *f;
@@ -613,14 +614,20 @@ long vu_locked_kb(void)
 	if (!f)
 		return fail("open /proc/self/status");
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+		if (!strncmp(line, field, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld kB", &kb) == 1)
 			break;
 	fclose(f);
 	if (kb < 0) {
 		errno = ENOENT;
-		return fail("no VmLck in /proc/self/status");
+		return fail("no %s in /proc/self/status", field);
 	}
 	return kb;
+}
+
+long vu_locked_kb(void)
+{
+	return vu_status_kb("VmLck");
 }
 
 /* ---- KVM and its KVM-VFIO device ---- */

@@ -121,6 +121,8 @@ uint64_t vu_now_ms(void);
 /* ---- modules and this process ---- */
 /* /sys/module/<name>/refcnt; -1 with errno ENOENT if not loaded. */
 int vu_module_refcnt(const char *name);
+/* A "<field>: N kB" line of /proc/self/status (VmRSS, VmLck...): N. */
+long vu_status_kb(const char *field);
 /* Locked memory of this process (VmLck of /proc/self/status) in kB. */
 long vu_locked_kb(void);
 
