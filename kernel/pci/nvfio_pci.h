@@ -74,6 +74,12 @@
 /* irq_type when no interrupt index is enabled */
 #define NVFIO_PCI_IRQ_NONE VFIO_PCI_NUM_IRQS
 
+/*
+ * Size of the VGA region: offsets in it are legacy addresses, up to the
+ * end of the memory window 0xa0000-0xbffff (pci_vga.c)
+ */
+#define NVFIO_PCI_VGA_REGION_SIZE 0xc0000
+
 /* Size reported for a shadowed (BIOS-copied) option ROM */
 #define NVFIO_PCI_SHADOW_ROM_SIZE 0x20000
 
@@ -117,6 +123,7 @@ struct nvfio_pci_device {
 	struct list_head dummy_res; /* nvfio_pci_dummy_res.next */
 	/* --- constant from probe to remove --- */
 	bool disable_idle_d3; /* module parameter at probe: never idle in D3 */
+	bool has_vga; /* VGA class, not disable_vga: VGA region (pci_vga.c) */
 	atomic_t reset_count; /* resets since probe (pci_visible.c) */
 	/* --- the runtime PM callbacks only (serialized by the PM core) --- */
 	bool pm_intx_masked; /* runtime suspend masked INTx */
@@ -235,6 +242,23 @@ ssize_t nvfio_pci_read(struct nvfio_device *core, char __user *buf,
 ssize_t nvfio_pci_write(struct nvfio_device *core, const char __user *buf,
 			size_t count, loff_t *ppos);
 
+ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
+			   void __iomem *io, char __user *buf, loff_t off,
+			   size_t count, size_t x_start, size_t x_end,
+			   bool iswrite, unsigned int max_width);
+
+/* pci_vga.c */
+/* Class 0x0300: a VGA-compatible display controller. */
+static inline bool nvfio_pci_is_vga(struct pci_dev *pdev)
+{
+	return (pdev->class >> 8) == PCI_CLASS_DISPLAY_VGA;
+}
+
+int nvfio_pci_vga_probe(struct nvfio_pci_device *vdev);
+void nvfio_pci_vga_remove(struct nvfio_pci_device *vdev);
+ssize_t nvfio_pci_vga_rw(struct nvfio_pci_device *vdev, char __user *buf,
+			 size_t count, loff_t *ppos, bool iswrite);
+
 /* pci_mmap.c */
 int nvfio_pci_mmap(struct nvfio_device *core, struct vm_area_struct *vma);
 
@@ -273,6 +297,7 @@ void nvfio_pci_ioeventfd_teardown(struct nvfio_pci_device *vdev);
 /* pci_driver.c: module parameters, as they were at load */
 extern bool nvfio_pci_disable_idle_d3;
 extern bool nvfio_pci_nointxmask;
+extern bool nvfio_pci_disable_vga;
 
 /* pci_pm.c (runtime PM and the device features) */
 extern const struct dev_pm_ops nvfio_pci_pm_ops;

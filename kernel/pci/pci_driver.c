@@ -109,9 +109,21 @@ MODULE_PARM_DESC(
 	disable_idle_d3,
 	"Disable using the PCI D3 low power state for idle, unused devices");
 
+/*
+ * disable_vga: mainline's, where the kernel has VGA support in vfio-pci
+ * (CONFIG_VFIO_PCI_VGA; Debian's have); read-only, as there.  Without it
+ * no device has a VGA region (pci_vga.c).
+ */
+#if IS_ENABLED(CONFIG_VFIO_PCI_VGA)
+static bool disable_vga;
+module_param(disable_vga, bool, 0444);
+MODULE_PARM_DESC(disable_vga, "Disable VGA resource access through vfio-pci");
+#endif
+
 /* Their values at load, which is what the driver uses. */
 bool nvfio_pci_nointxmask;
 bool nvfio_pci_disable_idle_d3;
+bool nvfio_pci_disable_vga = true;
 
 static void __init nvfio_pci_add_ids(struct pci_driver *drv)
 {
@@ -193,6 +205,10 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = nvfio_pci_sriov_probe(vdev);
 	if (ret)
 		goto out_devset;
+	/* A VGA device joins the arbiter (pci_vga.c). */
+	ret = nvfio_pci_vga_probe(vdev);
+	if (ret)
+		goto out_sriov;
 	nvfio_pci_pm_probe(vdev);
 	ret = nvfio_register_device(&vdev->vdev, &pdev->dev, &nvfio_pci_ops);
 	if (ret)
@@ -201,6 +217,8 @@ static int nvfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 out_pm:
 	nvfio_pci_pm_remove(vdev);
+	nvfio_pci_vga_remove(vdev);
+out_sriov:
 	nvfio_pci_sriov_remove(vdev);
 out_devset:
 	nvfio_pci_devset_leave(vdev);
@@ -222,6 +240,7 @@ static void nvfio_pci_remove(struct pci_dev *pdev)
 	/* Blocks until every device fd is closed (close_device has run). */
 	nvfio_unregister_device(&vdev->vdev);
 	nvfio_pci_sriov_remove(vdev);
+	nvfio_pci_vga_remove(vdev);
 	nvfio_pci_pm_remove(vdev);
 	nvfio_pci_devset_leave(vdev);
 
@@ -261,6 +280,9 @@ static int __init nvfio_pci_init(void)
 
 	nvfio_pci_nointxmask = nointxmask;
 	nvfio_pci_disable_idle_d3 = disable_idle_d3;
+#if IS_ENABLED(CONFIG_VFIO_PCI_VGA)
+	nvfio_pci_disable_vga = disable_vga;
+#endif
 
 	ret = pci_register_driver(&nvfio_pci_driver);
 	if (ret == -EBUSY || ret == -EEXIST)

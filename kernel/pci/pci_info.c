@@ -218,8 +218,14 @@ int nvfio_pci_ioctl_get_region_info(struct nvfio_pci_device *vdev,
 			     VFIO_REGION_INFO_FLAG_WRITE;
 		break;
 	case VFIO_PCI_VGA_REGION_INDEX:
-		/* TODO: VGA ranges; like mainline without VGA, no region. */
-		return -EINVAL;
+		/* The legacy ranges at their own addresses (pci_vga.c). */
+		if (!vdev->has_vga)
+			return -EINVAL;
+		info.offset = NVFIO_PCI_INDEX_TO_OFFSET(index);
+		info.size = NVFIO_PCI_VGA_REGION_SIZE;
+		info.flags = VFIO_REGION_INFO_FLAG_READ |
+			     VFIO_REGION_INFO_FLAG_WRITE;
+		break;
 	default:
 		/* TODO: device-specific regions with a CAP_TYPE. */
 		return -EINVAL;

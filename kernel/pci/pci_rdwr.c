@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * pci_rdwr.c - read(2)/write(2) on the device fd: dispatch by region
- * index, BAR and ROM accesses (BAR mappings: pci_mmap.c).
+ * index, BAR and ROM accesses (BAR mappings: pci_mmap.c; the VGA region:
+ * pci_vga.c).
  *
  * Locking: every access to a memory BAR runs under memory_lock held for
  * read and fails (-EIO) while the user has memory decode disabled.  The
@@ -19,8 +20,9 @@
 
 /*
  * One naturally aligned access of @len bytes at @io; @val in CPU order.
- * 8-byte accesses only happen on memory BARs (see nvfio_pci_bar_rw()),
- * where the iomap cookie is a plain MMIO address: readq/writeq apply.
+ * 8-byte accesses only happen on memory BARs (see nvfio_pci_bar_rw()) and
+ * in the VGA memory window (pci_vga.c), where the iomap cookie is a plain
+ * MMIO address: readq/writeq apply.
  */
 static void nvfio_pci_io(void __iomem *io, unsigned int len, bool iswrite,
 			 u64 *val)
@@ -72,13 +74,14 @@ static unsigned int nvfio_pci_io_width(loff_t off, size_t count,
  * aligned accesses of at most @max_width bytes.  [x_start, x_end) is a
  * window the user may not touch (the MSI-X table on its BAR, the space
  * after a ROM image): reads there return 0xff bytes, writes are dropped.
+ * With @test_mem each access takes memory_lock for read and fails (-EIO)
+ * while the user may not access memory BARs (nvfio_pci_mem_usable()).
  * Return: bytes done or a negative errno.
  */
-static ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
-				  void __iomem *io, char __user *buf,
-				  loff_t off, size_t count, size_t x_start,
-				  size_t x_end, bool iswrite,
-				  unsigned int max_width)
+ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
+			   void __iomem *io, char __user *buf, loff_t off,
+			   size_t count, size_t x_start, size_t x_end,
+			   bool iswrite, unsigned int max_width)
 {
 	ssize_t done = 0;
 
@@ -240,9 +243,7 @@ static ssize_t nvfio_pci_rw(struct nvfio_pci_device *vdev, char __user *buf,
 	/* An empty access succeeds wherever it is, as in mainline. */
 	if (!count)
 		return 0;
-	if (index > VFIO_PCI_ROM_REGION_INDEX &&
-	    index != VFIO_PCI_CONFIG_REGION_INDEX)
-		/* TODO: legacy VGA ranges (mainline: -EINVAL without VGA). */
+	if (index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
 
 	/* Awake for the access, even in the user's low power. */
@@ -256,6 +257,9 @@ static ssize_t nvfio_pci_rw(struct nvfio_pci_device *vdev, char __user *buf,
 	case VFIO_PCI_ROM_REGION_INDEX:
 		ret = iswrite ? -EINVAL :
 				nvfio_pci_bar_rw(vdev, buf, count, ppos, false);
+		break;
+	case VFIO_PCI_VGA_REGION_INDEX: /* -EINVAL without VGA */
+		ret = nvfio_pci_vga_rw(vdev, buf, count, ppos, iswrite);
 		break;
 	default: /* VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX */
 		ret = nvfio_pci_bar_rw(vdev, buf, count, ppos, iswrite);
