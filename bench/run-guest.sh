@@ -134,6 +134,14 @@ qemu=(
 	-object memory-backend-ram,id=ivmem,size=1G,share=on
 	-device pcie-root-port,id=rp1,chassis=2
 	-device ivshmem-plain,memdev=ivmem,bus=rp1
+	# A VGA-class device (class 0x0300), for the VGA region of vfio-pci
+	# (tests/test_pci_vga.c): QEMU's standard VGA (1234:1111) on the root
+	# bus, without its option ROM. It answers at the legacy VGA addresses
+	# (memory 0xa0000-0xbffff, ports 0x3b0-0x3bb and 0x3c0-0x3df) whatever
+	# its command register says. No driver of the guest takes it (the
+	# console is the serial port; bochs-drm is a module nobody loads).
+	# Last, so that the devices above keep their addresses.
+	-device VGA,romfile=
 )
 # shellcheck disable=SC2206 # word splitting wanted
 [ -z "${NVFIO_QEMU_EXTRA:-}" ] || qemu+=($NVFIO_QEMU_EXTRA)
