@@ -8,7 +8,9 @@
  * the edu and QEMU must say nothing on stderr but what it says with
  * mainline (that the edu has no reset method).  The nested guest never
  * runs (-S).  Its stderr is recorded to $NVFIO_OUT/artifacts/qemu/<mode>/
- * (compared ours against mainline by bench/check.sh).
+ * (compared ours against mainline by bench/check.sh).  pci_qemu_firmware
+ * lets the nested firmware run; pci_qemu_vga assigns the bench's VGA with
+ * x-vga=on (the VGA region, test_pci_vga.c).
  */
 #define _GNU_SOURCE
 #include "test_pci_util.h"
@@ -238,4 +240,70 @@ TEST(pci_qemu_firmware)
 	pu_artifact("qemu", "firmware-stderr.txt", kept, klen);
 	if (bad)
 		FAIL("QEMU complained: %s", bad);
+}
+
+/*
+ * The VGA region through QEMU: the bench's VGA assigned with x-vga=on,
+ * which QEMU refuses ("does not support requested feature x-vga") unless
+ * the device has a VGA region of the full size, read and write.  The
+ * nested machine does not run (-S); the monitor turns its I/O decode on
+ * (config mechanism #1 at 0xcf8/0xcfc, the device at 00:05.0) and then
+ * writes and reads VGA sequencer registers at the nested machine's ports
+ * 0x3c4/0x3c5, which QEMU forwards to the VGA region: the values come
+ * back from the device.  QEMU must say nothing on stderr but mainline's
+ * reset message.
+ */
+TEST(pci_qemu_vga)
+{
+	static char out[262144], err[65536], kept[65536];
+	static const char *const want[] = {
+		"VGA controller: PCI device 1234:1111",
+		"vfio-vga-io@0x3c0",
+		"portb[0x03c4] = 0x02",
+		"portb[0x03c5] = 0x05",
+		"portb[0x03c5] = 0x0a",
+	};
+	char bdf[VU_BDF_LEN], cmd[2048], dir[] = "/tmp/nvfio-qemu.XXXXXX";
+	size_t klen = 0;
+	char *bad = NULL;
+	int rc;
+
+	if (access(QEMU, X_OK))
+		SKIP("no %s", QEMU);
+	pu_find(&pu_vga, bdf);
+	pu_claim(bdf);
+	if (!mkdtemp(dir))
+		FAIL("mkdtemp");
+	snprintf(cmd, sizeof(cmd),
+		 "printf '"
+		 "o /w 0xcf8 0x80002804\\no /h 0xcfc 3\\ni /h 0xcfc\\n"
+		 "o /b 0x3c4 2\\ni /b 0x3c4\\n"
+		 "o /b 0x3c5 5\\ni /b 0x3c5\\no /b 0x3c5 0xa\\ni /b 0x3c5\\n"
+		 "o /b 0x3c5 0xf\\n"
+		 "info pci\\ninfo mtree\\nquit\\n' | timeout 100 " QEMU
+		 " -nodefaults -no-user-config -display none -vga none -S"
+		 " -machine q35 -accel tcg -m 64 -monitor stdio"
+		 " -device vfio-pci,host=%s,id=hostdev0,x-vga=on,addr=05.0"
+		 " >%s/out 2>%s/err",
+		 bdf, dir, dir);
+	rc = system(cmd);
+	slurp(strcat(strcpy(cmd, dir), "/out"), out, sizeof(out));
+	slurp(strcat(strcpy(cmd, dir), "/err"), err, sizeof(err));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) {
+	}
+	printf("---- QEMU stdout ----\n%s\n---- QEMU stderr ----\n%s\n", out,
+	       err);
+	for (char *l = strtok(err, "\n"); l; l = strtok(NULL, "\n")) {
+		klen += snprintf(kept + klen, sizeof(kept) - klen, "%s\n", l);
+		if (!strstr(l, "no available reset mechanism"))
+			bad = bad ? bad : l;
+	}
+	pu_artifact("qemu", "vga-stderr.txt", kept, klen);
+	if (bad)
+		FAIL("QEMU complained: %s", bad);
+	ASSERT_EQ(0, WEXITSTATUS(rc));
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(out, want[i]))
+			FAIL("no \"%s\" in QEMU's output", want[i]);
 }

@@ -25,6 +25,7 @@ const struct pu_devtype pu_bench[] = {
 };
 const unsigned int pu_nbench = sizeof(pu_bench) / sizeof(pu_bench[0]);
 const struct pu_devtype pu_ivshmem = {"ivshmem", 0x1af4, 0x1110};
+const struct pu_devtype pu_vga = {"vga", 0x1234, 0x1111};
 
 /* Devices claimed by this process, restored at exit. */
 struct claimed {

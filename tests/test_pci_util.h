@@ -29,6 +29,13 @@ extern const struct pu_devtype pu_ivshmem;
 #define PU_IVSHMEM_BAR VFIO_PCI_BAR2_REGION_INDEX
 
 /*
+ * QEMU's standard VGA on the root bus (bench/run-guest.sh): class 0x0300,
+ * so vfio-pci gives it the VGA region (test_pci_vga.c).  Not in
+ * pu_bench[] either.
+ */
+extern const struct pu_devtype pu_vga;
+
+/*
  * mmap @len bytes of region @ri from @off (read/write, shared) at an
  * address @skew bytes past a multiple of @align (a power of two), the way
  * a user that wants huge mappings places it: MAP_FIXED inside a larger
