@@ -17,9 +17,10 @@
  * Only where the user cannot tell the difference but by the time taken:
  * - the mapping is writable and of the caller's own mm: a write fault
  *   allocates the very page the pin would;
- * - every vma of the range is there, writable, not VM_IO or VM_PFNMAP and
- *   not registered with userfaultfd (a worker must never wait for the
- *   user's fault handler);
+ * - every vma of the range is there, writable, anonymous, shmem or
+ *   hugetlb memory (whose faults do not wait on anyone: no files, no
+ *   VM_IO or VM_PFNMAP), and not registered with userfaultfd (a worker
+ *   must never wait for the user's fault handler);
  * - the pages would fit the caller's RLIMIT_MEMLOCK (else the pin fails
  *   early, and must not fault in gigabytes first);
  * - the caller has no NUMA memory policy of its own, and the workers run
@@ -31,18 +32,21 @@
  * bounded by the size of the mapping, spent while the caller waits, and
  * nvfio_prefault_workers=0 turns the workers off.
  *
- * Lifetime: the job is refcounted: the caller and each queued worker hold
- * a reference, and the job holds an mm_users reference on the caller's mm
- * until the last put.  The caller waits for the workers killably; if it is
- * killed it sets @abort and leaves, and the workers stop at their next
- * chunk.  Locking: each get_user_pages_remote() call holds the mm's
- * mmap_lock for read (faults run in parallel under it); nothing else is
- * shared but atomics.
+ * Lifetime: the caller owns the job and frees it after flush_work() on
+ * every worker, so that no worker runs this module's code once the caller
+ * has returned (its open container keeps the module loaded until then),
+ * and the caller's mm, which it is in a system call of, outlives them.
+ * Killed while it waits, the caller sets @abort: the workers stop at their
+ * next get_user_pages_remote() call, which the memory kinds above bound.
+ * Locking: each such call holds the mm's mmap_lock for read (faults run in
+ * parallel under it); nothing else is shared but atomics.
  */
 #include <linux/mempolicy.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
+#include <linux/shmem_fs.h>
+#include <linux/hugetlb_inline.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/userfaultfd_k.h>
@@ -73,8 +77,7 @@ struct type1_prefault_slot {
 };
 
 struct type1_prefault {
-	refcount_t ref;
-	struct mm_struct *mm; /* mm_users reference */
+	struct mm_struct *mm; /* the caller's */
 	unsigned long vaddr;
 	unsigned long npages;
 	unsigned long nchunks;
@@ -84,14 +87,6 @@ struct type1_prefault {
 	bool abort;
 	struct type1_prefault_slot slot[]; /* [0]: the caller's */
 };
-
-static void type1_prefault_put(struct type1_prefault *job)
-{
-	if (refcount_dec_and_test(&job->ref)) {
-		mmput(job->mm);
-		kvfree(job);
-	}
-}
 
 /*
  * Fault in @n pages from @vaddr; false on an error or a fatal signal
@@ -144,6 +139,10 @@ static void type1_prefault_run(struct type1_prefault *job,
 			WRITE_ONCE(job->abort, true);
 			return;
 		}
+		if (caller && fatal_signal_pending(current)) {
+			WRITE_ONCE(job->abort, true);
+			return;
+		}
 		cond_resched();
 	}
 }
@@ -157,7 +156,6 @@ static void type1_prefault_work(struct work_struct *work)
 	type1_prefault_run(job, s->pages, false);
 	if (atomic_dec_and_test(&job->running))
 		complete(&job->done);
-	type1_prefault_put(job);
 }
 
 /* Whether the page at @vaddr of current's mm is present and writable. */
@@ -169,6 +167,13 @@ static bool type1_page_present(unsigned long vaddr)
 		return false;
 	put_page(page);
 	return true;
+}
+
+/* Memory whose faults wait on nobody: no file system, no device. */
+static bool type1_prefault_vma_kind_ok(struct vm_area_struct *vma)
+{
+	return vma_is_anonymous(vma) || is_vm_hugetlb_page(vma) ||
+	       (vma->vm_file && shmem_mapping(vma->vm_file->f_mapping));
 }
 
 /* The conditions of the header on the range's vmas; mmap_lock held. */
@@ -183,7 +188,7 @@ static bool type1_prefault_vmas_ok(struct mm_struct *mm, unsigned long start,
 		vma = vma_lookup(mm, addr);
 		if (!vma || !(vma->vm_flags & VM_WRITE) ||
 		    (vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
-		    userfaultfd_armed(vma))
+		    !type1_prefault_vma_kind_ok(vma) || userfaultfd_armed(vma))
 			return false;
 		addr = vma->vm_end;
 	}
@@ -243,8 +248,6 @@ void type1_prefault(struct type1_dma *dma)
 	if (!job)
 		return;
 	t0 = type1_prof_start();
-	refcount_set(&job->ref, n + 1);
-	mmget(current->mm);
 	job->mm = current->mm;
 	job->vaddr = dma->vaddr;
 	job->npages = npages;
@@ -260,6 +263,9 @@ void type1_prefault(struct type1_dma *dma)
 	type1_prefault_run(job, job->slot[0].pages, true);
 	if (wait_for_completion_killable(&job->done))
 		WRITE_ONCE(job->abort, true);
-	type1_prefault_put(job);
+	/* Not only done with the range: out of this module's code too. */
+	for (i = 1; i <= n; i++)
+		flush_work(&job->slot[i].work);
+	kvfree(job);
 	type1_prof_stop(TYPE1_PROF_PREFAULT, t0);
 }
