@@ -44,7 +44,8 @@
  *      read parked on a userfaultfd page waits outside it and fails with
  *      -ENODEV once the page comes.  What is left is documented in
  *      docs/revocation.md (an ioctl whose argument lies in such memory;
- *      a buffer unmapped again between the prefault and the copy);
+ *      a buffer unmapped again between the prefault and the copy; a VGA
+ *      region access waiting in the VGA arbiter, pci_vga.c);
  *   3. zap every user mapping of the device (unmap_mapping_range() on
  *      the inode's mapping): the next access faults into the gate, which
  *      refuses it, and the process gets SIGBUS;

@@ -24,7 +24,9 @@
  *                         write may make it stale, harmlessly
  *   cfg_lock     (mutex)  the virtual config space: everything in *cfg
  *   memory_lock  (rwsem)  memory decode: mem_enabled and the hardware
- *                         PCI_COMMAND_MEMORY bit.  Held for read around
+ *                         PCI_COMMAND_MEMORY bit (which the VGA arbiter
+ *                         also flips, without it, on a VGA device:
+ *                         pci_vga.c).  Held for read around
  *                         every BAR access and BAR fault, for write while
  *                         decode may change (command writes, resets).
  *                         Whoever turns decode off or resets takes it with

@@ -18,11 +18,15 @@
  * The legacy ranges are shared by every VGA device of the machine: which
  * one decodes them is the arbiter's business.  Each access takes the
  * range from it (vga_get_interruptible(); a signal while waiting for
- * another user of the range ends the access with -EINTR), maps the range
+ * another user of the range ends the access with -ERESTARTSYS, which the
+ * user sees as EINTR unless its handler restarts the call), maps the range
  * for that access and does it in naturally aligned pieces, as BAR
  * accesses are done (pci_rdwr.c: at most 4 bytes, 8 in the memory window
  * where the kernel's vfio-pci does 8-byte accesses, nvfio_compat.h; its
- * 8-byte accesses to ports are two 4-byte ones, as ours).  An access that
+ * 8-byte accesses to ports are two 4-byte ones, as ours, but after one
+ * 8-byte copy from the user where ours copies per half: only a user
+ * buffer that faults in its second half tells them apart, where mainline
+ * writes nothing and we write the first four bytes).  An access that
  * runs past the end of its range is cut short there.  The user's memory
  * and I/O decode bits are not checked: the legacy ranges are not BARs.
  *
@@ -42,8 +46,13 @@
  * remove.  From vga_get() to vga_put(), around the whole access and so
  * across the copies from and to the user (which take no lock of ours),
  * the arbiter keeps the range with this device: another VGA device's
- * user that wants it waits.  Client registration runs in probe and
- * remove, which the driver core serializes.
+ * user that wants it waits.  The wait is inside the device's revocation
+ * gate: a revocation waits for it too (docs/revocation.md, "Not
+ * covered").  The arbiter itself, when it moves the ranges, rewrites the
+ * I/O and memory bits of our device's PCI_COMMAND (and the bridges' VGA
+ * enable) without memory_lock, as it does under mainline's vfio-pci.
+ * Client registration runs in probe and remove, which the driver core
+ * serializes.
  */
 #include <linux/aperture.h>
 #include <linux/io.h>
