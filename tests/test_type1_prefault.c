@@ -136,6 +136,9 @@ TEST_OURS_ONLY(type1_prefault)
 	struct edu e;
 	uint8_t *a = untouched(), *b = untouched();
 
+	/* The workers' own queue, whose CPUs an administrator can confine. */
+	ASSERT_OK(access(
+		"/sys/devices/virtual/workqueue/nvfio_prefault/cpumask", R_OK));
 	open_edu(&d, &e);
 	set_workers("3");
 	ASSERT_OK(vu_write_file(T1_PROFILE, "1"));

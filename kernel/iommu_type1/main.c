@@ -129,17 +129,23 @@ static const struct nvfio_iommu_ops type1_ops = {
 
 static int __init type1_init(void)
 {
-	int ret = nvfio_register_iommu_driver(&type1_ops);
+	int ret;
 
-	if (!ret)
-		type1_profile_init();
-	return ret;
+	type1_prefault_init();
+	ret = nvfio_register_iommu_driver(&type1_ops);
+	if (ret) {
+		type1_prefault_exit();
+		return ret;
+	}
+	type1_profile_init();
+	return 0;
 }
 
 static void __exit type1_exit(void)
 {
 	type1_profile_exit();
 	nvfio_unregister_iommu_driver(&type1_ops);
+	type1_prefault_exit();
 }
 
 module_init(type1_init);

@@ -284,8 +284,9 @@ bool type1_range_bisects(struct type1_container *c, dma_addr_t iova,
 long type1_ioctl_dirty_pages(struct type1_container *c, void __user *arg);
 
 /* prefault.c: a large mapping's memory faulted in on several CPUs */
-extern unsigned int type1_prefault_workers;
 void type1_prefault(struct type1_dma *dma);
+void type1_prefault_init(void);
+void type1_prefault_exit(void);
 
 /* profile.c: the bench's view of where map's time goes (test builds). */
 enum type1_prof {
