@@ -219,12 +219,15 @@ static bool type1_page_present(unsigned long vaddr)
 	return true;
 }
 
-/* How many workers for @dma's pages, 0 when not to prefault at all. */
+/*
+ * How many workers for @dma's pages, 0 when not to prefault at all;
+ * *@start: the untagged address of the range.
+ */
 static unsigned int type1_prefault_nworkers(struct type1_dma *dma,
-					    unsigned long npages)
+					    unsigned long npages,
+					    unsigned long *start)
 {
 	struct mm_struct *mm = current->mm;
-	unsigned long start = nvfio_untagged_addr_remote(mm, dma->vaddr);
 	unsigned long end = dma->vaddr + dma->size;
 	unsigned int n =
 		min3(READ_ONCE(type1_prefault_workers), num_online_cpus() - 1,
@@ -249,7 +252,9 @@ static unsigned int type1_prefault_nworkers(struct type1_dma *dma,
 		return 0;
 	if (mmap_read_lock_killable(mm))
 		return 0;
-	ok = type1_prefault_vmas_ok(mm, start, start + dma->size, true);
+	/* untagged_addr_remote() wants the lock held. */
+	*start = nvfio_untagged_addr_remote(mm, dma->vaddr);
+	ok = type1_prefault_vmas_ok(mm, *start, *start + dma->size, true);
 	mmap_read_unlock(mm);
 	if (!ok)
 		return 0;
@@ -265,7 +270,8 @@ static unsigned int type1_prefault_nworkers(struct type1_dma *dma,
 void type1_prefault(struct type1_dma *dma)
 {
 	unsigned long npages = dma->size >> PAGE_SHIFT;
-	unsigned int n = type1_prefault_nworkers(dma, npages);
+	unsigned long start;
+	unsigned int n = type1_prefault_nworkers(dma, npages, &start);
 	struct type1_prefault *job;
 	unsigned int i;
 	u64 t0;
@@ -278,7 +284,7 @@ void type1_prefault(struct type1_dma *dma)
 	t0 = type1_prof_start();
 	job->mm = current->mm;
 	job->memcg = get_mem_cgroup_from_mm(current->mm);
-	job->vaddr = dma->vaddr;
+	job->vaddr = start;
 	job->npages = npages;
 	job->nchunks = DIV_ROUND_UP(npages, TYPE1_PREFAULT_CHUNK);
 	atomic_set(&job->running, n);
