@@ -270,6 +270,7 @@ TEST(pci_qemu_vga)
 
 	if (access(QEMU, X_OK))
 		SKIP("no %s", QEMU);
+	pu_need_vga_support();
 	pu_find(&pu_vga, bdf);
 	pu_claim(bdf);
 	if (!mkdtemp(dir))

@@ -27,6 +27,13 @@ const unsigned int pu_nbench = sizeof(pu_bench) / sizeof(pu_bench[0]);
 const struct pu_devtype pu_ivshmem = {"ivshmem", 0x1af4, 0x1110};
 const struct pu_devtype pu_vga = {"vga", 0x1234, 0x1111};
 
+void pu_need_vga_support(void)
+{
+	if (access("/sys/module/vfio_pci/parameters/disable_vga", F_OK))
+		SKIP("vfio-pci without VGA support (kernel without "
+		     "CONFIG_VFIO_PCI_VGA): no disable_vga, no VGA region");
+}
+
 /* Devices claimed by this process, restored at exit. */
 struct claimed {
 	char bdf[VU_BDF_LEN];

@@ -34,6 +34,12 @@ extern const struct pu_devtype pu_ivshmem;
  * pu_bench[] either.
  */
 extern const struct pu_devtype pu_vga;
+/*
+ * Skip unless the loaded vfio-pci has VGA support (CONFIG_VFIO_PCI_VGA,
+ * which Debian's kernels have; without it, ours and mainline's alike have
+ * neither the disable_vga parameter nor a VGA region: the debug kernel).
+ */
+void pu_need_vga_support(void);
 
 /*
  * mmap @len bytes of region @ri from @off (read/write, shared) at an

@@ -119,6 +119,7 @@ static void vg_close(struct vg *v)
 static void vg_start(struct vg *v)
 {
 	memset(v, 0, sizeof(*v));
+	pu_need_vga_support();
 	pu_find(&pu_vga, v->bdf);
 	pu_claim(v->bdf);
 	vg_open(v, true);
@@ -459,6 +460,7 @@ TEST(pci_vga_disable_vga)
 	struct vg v;
 
 	memset(&v, 0, sizeof(v));
+	pu_need_vga_support();
 	pu_find(&pu_vga, v.bdf);
 	pu_claim(v.bdf);
 
