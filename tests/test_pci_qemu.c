@@ -55,10 +55,41 @@ static void only_reset_message(char *err, size_t len, const char *name)
 			FAIL("QEMU complained: %s", l);
 }
 
+/*
+ * Run QEMU, its machine not started (-S), with the options @opts (the
+ * device under test among them) and its monitor on stdin fed @commands
+ * (ending with quit), for 100 s at most.  Its stdout goes to @out, its
+ * stderr to @err (*@elen bytes).  Return: system()'s status.
+ */
+static int qemu_monitor(const char *commands, const char *opts, char *out,
+			size_t olen, char *err, size_t esize, size_t *elen)
+{
+	char cmd[2048], dir[] = "/tmp/nvfio-qemu.XXXXXX";
+	int rc;
+
+	if (!mkdtemp(dir))
+		FAIL("mkdtemp");
+	snprintf(cmd, sizeof(cmd),
+		 "printf '%s' | timeout 100 " QEMU
+		 " -nodefaults -no-user-config -display none -S"
+		 " -machine q35 -accel tcg -m 64 -monitor stdio %s"
+		 " >%s/out 2>%s/err",
+		 commands, opts, dir, dir);
+	rc = system(cmd);
+	slurp(strcat(strcpy(cmd, dir), "/out"), out, olen);
+	*elen = slurp(strcat(strcpy(cmd, dir), "/err"), err, esize);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) {
+	}
+	printf("---- QEMU stdout ----\n%s\n---- QEMU stderr ----\n%s\n", out,
+	       err);
+	return rc;
+}
+
 TEST(pci_qemu_edu)
 {
 	static char out[65536], err[65536];
-	char bdf[VU_BDF_LEN], cmd[2048], dir[] = "/tmp/nvfio-qemu.XXXXXX";
+	char bdf[VU_BDF_LEN], opts[128];
 	size_t elen;
 	int rc;
 
@@ -66,23 +97,10 @@ TEST(pci_qemu_edu)
 		SKIP("no %s", QEMU);
 	pu_find(&pu_bench[0], bdf);
 	pu_claim(bdf);
-	if (!mkdtemp(dir))
-		FAIL("mkdtemp");
-	snprintf(cmd, sizeof(cmd),
-		 "printf 'info pci\\nquit\\n' | timeout 100 " QEMU
-		 " -nodefaults -no-user-config -display none -S"
-		 " -machine q35 -accel tcg -m 64 -monitor stdio"
-		 " -device vfio-pci,host=%s,id=hostdev0"
-		 " >%s/out 2>%s/err",
-		 bdf, dir, dir);
-	rc = system(cmd);
-	slurp(strcat(strcpy(cmd, dir), "/out"), out, sizeof(out));
-	elen = slurp(strcat(strcpy(cmd, dir), "/err"), err, sizeof(err));
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd)) {
-	}
-	printf("---- QEMU stdout ----\n%s\n---- QEMU stderr ----\n%s\n", out,
-	       err);
+	snprintf(opts, sizeof(opts), "-device vfio-pci,host=%s,id=hostdev0",
+		 bdf);
+	rc = qemu_monitor("info pci\\nquit\\n", opts, out, sizeof(out), err,
+			  sizeof(err), &elen);
 	only_reset_message(err, elen, "edu-stderr.txt");
 	ASSERT_EQ(0, WEXITSTATUS(rc));
 	if (!strstr(out, "PCI device 1234:11e8"))
@@ -262,7 +280,7 @@ TEST(pci_qemu_vga)
 		"portb[0x03c5] = 0x05",
 		"portb[0x03c5] = 0x0a",
 	};
-	char bdf[VU_BDF_LEN], cmd[2048], dir[] = "/tmp/nvfio-qemu.XXXXXX";
+	char bdf[VU_BDF_LEN], opts[128];
 	size_t elen;
 	int rc;
 
@@ -271,28 +289,16 @@ TEST(pci_qemu_vga)
 	pu_need_vga_support();
 	pu_find(&pu_vga, bdf);
 	pu_claim(bdf);
-	if (!mkdtemp(dir))
-		FAIL("mkdtemp");
-	snprintf(cmd, sizeof(cmd),
-		 "printf '"
-		 "o /w 0xcf8 0x80002804\\no /h 0xcfc 3\\ni /h 0xcfc\\n"
-		 "o /b 0x3c4 2\\ni /b 0x3c4\\n"
-		 "o /b 0x3c5 5\\ni /b 0x3c5\\no /b 0x3c5 0xa\\ni /b 0x3c5\\n"
-		 "o /b 0x3c5 0xf\\n"
-		 "info pci\\ninfo mtree\\nquit\\n' | timeout 100 " QEMU
-		 " -nodefaults -no-user-config -display none -vga none -S"
-		 " -machine q35 -accel tcg -m 64 -monitor stdio"
-		 " -device vfio-pci,host=%s,id=hostdev0,x-vga=on,addr=05.0"
-		 " >%s/out 2>%s/err",
-		 bdf, dir, dir);
-	rc = system(cmd);
-	slurp(strcat(strcpy(cmd, dir), "/out"), out, sizeof(out));
-	elen = slurp(strcat(strcpy(cmd, dir), "/err"), err, sizeof(err));
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd)) {
-	}
-	printf("---- QEMU stdout ----\n%s\n---- QEMU stderr ----\n%s\n", out,
-	       err);
+	snprintf(opts, sizeof(opts),
+		 "-vga none -device vfio-pci,host=%s,id=hostdev0,x-vga=on,"
+		 "addr=05.0",
+		 bdf);
+	rc = qemu_monitor("o /w 0xcf8 0x80002804\\no /h 0xcfc 3\\ni /h 0xcfc\\n"
+			  "o /b 0x3c4 2\\ni /b 0x3c4\\n"
+			  "o /b 0x3c5 5\\ni /b 0x3c5\\no /b 0x3c5 0xa\\n"
+			  "i /b 0x3c5\\no /b 0x3c5 0xf\\n"
+			  "info pci\\ninfo mtree\\nquit\\n",
+			  opts, out, sizeof(out), err, sizeof(err), &elen);
 	only_reset_message(err, elen, "vga-stderr.txt");
 	ASSERT_EQ(0, WEXITSTATUS(rc));
 	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++)
