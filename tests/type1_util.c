@@ -31,15 +31,7 @@ const char *t1_param_path(const char *param)
 
 long long t1_profile(const char *key)
 {
-	char buf[512], *p;
-	size_t n = strlen(key);
-
-	if (vu_read_file(T1_PROFILE, buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, n) && p[n] == ' ')
-			return atoll(p + n + 1);
-	return -1;
+	return vu_file_key(T1_PROFILE, key);
 }
 
 static char second_bdf[VU_BDF_LEN];

@@ -377,15 +377,7 @@ static bool profile_set(bool on)
 /* The profile's sum @key ("pin_ns", "map_calls", ...); -1 if missing. */
 static long long profile_get(const char *key)
 {
-	char buf[512], *p;
-	size_t n = strlen(key);
-
-	if (vu_read_file(PROFILE, buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, n) && p[n] == ' ')
-			return atoll(p + n + 1);
-	return -1;
+	return vu_file_key(PROFILE, key);
 }
 
 /*

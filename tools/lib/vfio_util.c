@@ -57,6 +57,19 @@ const char *vu_errno_name(int err)
 
 /* ---- sysfs ---- */
 
+long long vu_file_key(const char *path, const char *key)
+{
+	char buf[512], *p;
+	size_t n = strlen(key);
+
+	if (vu_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n) && p[n] == ' ')
+			return atoll(p + n + 1);
+	return -1;
+}
+
 int vu_read_file(const char *path, char *buf, size_t len)
 {
 	ssize_t n;

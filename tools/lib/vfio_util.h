@@ -27,6 +27,11 @@ const char *vu_errno_name(int err);
  * returned with errno set.
  */
 int vu_read_file(const char *path, char *buf, size_t len);
+/*
+ * In the small file @path of "<key> <number>" lines (our type1 profile),
+ * the number of @key; -1 if the file cannot be read or has no such key.
+ */
+long long vu_file_key(const char *path, const char *key);
 /* One write(2) of @s to @path: 0, or -1 with errno set (EIO if short). */
 int vu_write_file(const char *path, const char *s);
 /* Read a hex attribute like "vendor" of a PCI device. */
