@@ -374,13 +374,42 @@ TEST(pci_region_mmap_rules)
 	vu_dev_close(&d);
 }
 
+#define E1000_CTRL 0x00
 #define E1000_STATUS 0x08
 #define E1000_IOADDR 0x00
 #define E1000_IODATA 0x04
 
 /*
+ * An 8-byte write of the I/O BAR at IOADDR whose user buffer faults in
+ * its second half.  Where vfio-pci does 8-byte accesses (6.11 on) it
+ * copies all 8 bytes before the first of its two 4-byte port writes:
+ * -EFAULT, and nothing written.  Before, the access is two 4-byte ones
+ * with a copy each: IOADDR is written, then -EFAULT.  IOADDR, which holds
+ * STATUS's offset and reads back, tells which.
+ */
+static void ioport_write_faulting_half(int device,
+				       const struct vfio_region_info *io)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint32_t *b, want;
+	uint8_t *page;
+
+	page = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(page != MAP_FAILED);
+	ASSERT_OK(mprotect(page + psz, psz, PROT_NONE));
+	b = (uint32_t *)(page + psz - 4);
+	*b = E1000_CTRL;
+	ASSERT_ERRNO(EFAULT, pwrite(device, b, 8, io->offset + E1000_IOADDR));
+	want = fx_kernel_at_least(6, 11) ? E1000_STATUS : E1000_CTRL;
+	ASSERT_EQ(want, rd_n(device, io->index, E1000_IOADDR, 4));
+	munmap(page, 2 * psz);
+}
+
+/*
  * e1000e I/O-port BAR: IOADDR/IODATA reach the registers (STATUS read
- * both ways agrees with BAR0); sizes, bounds and the 8-byte access.
+ * both ways agrees with BAR0); sizes, bounds and the 8-byte access, and
+ * an 8-byte write whose buffer faults in its second half.
  */
 TEST(pci_region_ioport)
 {
@@ -422,6 +451,7 @@ TEST(pci_region_ioport)
 	/* 8 bytes: IOADDR then IODATA */
 	q = rd_n(d.device, iobar, E1000_IOADDR, 8);
 	ASSERT_EQ(((uint64_t)status_mem << 32) | E1000_STATUS, q);
+	ioport_write_faulting_half(d.device, &io);
 	/* bounds */
 	ASSERT_EQ(4, pread(d.device, &q, 8, io.offset + io.size - 4));
 	ASSERT_ERRNO(EINVAL, pread(d.device, &v, 4, io.offset + io.size));

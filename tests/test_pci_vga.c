@@ -10,8 +10,9 @@
  * (pu_vga, bench/run-guest.sh), whose sequencer, graphics controller,
  * CRT controller and miscellaneous output registers are read back here,
  * and whose memory window in chain-4 mode is its VRAM, which is also its
- * BAR0 (QEMU 7.2, the bench's: window byte x is VRAM byte x).  Mainline's vfio-pci: vfio_pci_vga_rw() and the VGA case of
- * REGION_INFO; nvfio's: kernel/pci/pci_vga.c.
+ * BAR0 (QEMU 7.2, the bench's: window byte x is VRAM byte x).  Mainline's
+ * vfio-pci: vfio_pci_vga_rw() and the VGA case of REGION_INFO; nvfio's:
+ * kernel/pci/pci_vga.c.
  *
  *   pci_vga_region_info   index 8 on the VGA: offset 8 << 40, 0xc0000
  *                         bytes, read and write only; num_regions is 9

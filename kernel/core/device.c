@@ -48,6 +48,8 @@
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "core.h"
 #include "nvfio_core_trace.h"
@@ -322,16 +324,30 @@ static long nvfio_device_fop_ioctl(struct file *file, unsigned int cmd,
 }
 
 /*
- * read and write fault the user's buffer in first, outside the gate: a
- * buffer whose pages come late (userfaultfd) then waits there, and not
- * inside, where it would hold up a revocation.  A bad buffer is left for
- * the operation to refuse with -EFAULT.
+ * Region accesses.  The bus driver's read/write run inside the gate, and
+ * nothing in there may wait on the user's memory for long: a buffer whose
+ * pages come late (userfaultfd, a stuck FUSE server) would hold up a
+ * revocation.  So the user's buffer is touched outside the gate:
  *
- * For read, fault_in_safe_writeable() alone takes mmap_lock and walks
- * every page even when all are there, which made a 4-byte region read
- * take twice mainline's time (make bench, "region pread/pwrite").  Most
- * buffers are present and writable: each page is checked locklessly
- * first, and the slow fault-in runs only from the first page that is not.
+ * - An access of at most NVFIO_RW_BOUNCE bytes (the 1- to 8-byte register
+ *   accesses that make up nearly all of them) goes through a kernel
+ *   buffer: a write copies the user's bytes in before entering the gate,
+ *   a read copies them out after leaving it.  The user's memory is
+ *   touched once, as by mainline.  A write whose buffer cannot be read in
+ *   full takes the path below instead, so that, as on mainline, the
+ *   pieces before the fault are written and the call fails with -EFAULT.
+ *   A read whose buffer cannot take the bytes fails with -EFAULT and
+ *   leaves *ppos alone, as on mainline, but it has read the device for
+ *   the whole access where mainline stops after the first naturally
+ *   aligned piece: only an access split into several pieces (an unaligned
+ *   one, or 8 bytes on 6.1) into a buffer that faults differs, and that is
+ *   the price of not walking the buffer's page tables on every read.
+ * - A larger access faults the user's buffer in first, outside the gate,
+ *   then runs on the user's buffer; a buffer that is still bad is left
+ *   for the operation to refuse with -EFAULT.  For a read,
+ *   fault_in_safe_writeable() alone takes mmap_lock and walks every page
+ *   even when all are there: each page is checked locklessly first, and
+ *   the slow fault-in runs only from the first page that is not.
  */
 static void nvfio_fault_in_writeable(char __user *buf, size_t count)
 {
@@ -357,23 +373,54 @@ static void nvfio_fault_in_writeable(char __user *buf, size_t count)
 	}
 }
 
-static ssize_t nvfio_device_fop_read(struct file *file, char __user *buf,
-				     size_t count, loff_t *ppos)
+/* One read or write inside the gate; *@ppos advanced by what was done. */
+static ssize_t nvfio_device_rw(struct nvfio_gate *g, struct iov_iter *iter,
+			       loff_t *ppos, bool iswrite)
 {
-	struct nvfio_gate *g = file->private_data;
 	struct nvfio_device *vdev;
 	ssize_t ret = -ENODEV;
 	int idx;
 
-	nvfio_fault_in_writeable(buf, count);
 	idx = srcu_read_lock(&g->srcu);
 	if (!READ_ONCE(g->revoked)) {
 		vdev = g->vdev;
-		ret = vdev->ops->read ?
-			      vdev->ops->read(vdev, buf, count, ppos) :
-			      -EINVAL;
+		if (iswrite)
+			ret = vdev->ops->write ?
+				      vdev->ops->write(vdev, iter, ppos) :
+				      -EINVAL;
+		else
+			ret = vdev->ops->read ?
+				      vdev->ops->read(vdev, iter, ppos) :
+				      -EINVAL;
 	}
 	srcu_read_unlock(&g->srcu, idx);
+	return ret;
+}
+
+static ssize_t nvfio_device_fop_read(struct file *file, char __user *buf,
+				     size_t count, loff_t *ppos)
+{
+	struct nvfio_gate *g = file->private_data;
+	u8 bounce[NVFIO_RW_BOUNCE];
+	struct iov_iter iter;
+	struct kvec kv;
+	loff_t pos = *ppos;
+	ssize_t ret;
+
+	if (count <= sizeof(bounce)) {
+		kv.iov_base = bounce;
+		kv.iov_len = count;
+		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, count);
+		ret = nvfio_device_rw(g, &iter, &pos, false);
+		if (ret > 0 && copy_to_user(buf, bounce, ret))
+			return -EFAULT;
+	} else {
+		nvfio_fault_in_writeable(buf, count);
+		iov_iter_ubuf(&iter, ITER_DEST, buf, count);
+		ret = nvfio_device_rw(g, &iter, &pos, false);
+	}
+	if (ret >= 0)
+		*ppos = pos;
 	return ret;
 }
 
@@ -381,19 +428,23 @@ static ssize_t nvfio_device_fop_write(struct file *file, const char __user *buf,
 				      size_t count, loff_t *ppos)
 {
 	struct nvfio_gate *g = file->private_data;
-	struct nvfio_device *vdev;
-	ssize_t ret = -ENODEV;
-	int idx;
+	u8 bounce[NVFIO_RW_BOUNCE];
+	struct iov_iter iter;
+	struct kvec kv;
+	loff_t pos = *ppos;
+	ssize_t ret;
 
-	fault_in_readable(buf, count);
-	idx = srcu_read_lock(&g->srcu);
-	if (!READ_ONCE(g->revoked)) {
-		vdev = g->vdev;
-		ret = vdev->ops->write ?
-			      vdev->ops->write(vdev, buf, count, ppos) :
-			      -EINVAL;
+	if (count <= sizeof(bounce) && !copy_from_user(bounce, buf, count)) {
+		kv.iov_base = bounce;
+		kv.iov_len = count;
+		iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, count);
+	} else {
+		fault_in_readable(buf, count);
+		iov_iter_ubuf(&iter, ITER_SOURCE, (char __user *)buf, count);
 	}
-	srcu_read_unlock(&g->srcu, idx);
+	ret = nvfio_device_rw(g, &iter, &pos, true);
+	if (ret >= 0)
+		*ppos = pos;
 	return ret;
 }
 

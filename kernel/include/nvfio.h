@@ -65,7 +65,13 @@ struct nvfio_iommu_stats;
  * @open_device:  first device fd of this device is being opened; @vdev->kvm
  *                is already set if the group was added to a KVM-VFIO device
  * @close_device: last device fd of this device has been closed
- * @read/@write:  read(2)/write(2) on the device fd (region accesses)
+ * @read/@write:  read(2)/write(2) on the device fd (region accesses):
+ *                move up to iov_iter_count() bytes at *@ppos to or from
+ *                the iterator (the user's buffer, or for accesses of at
+ *                most NVFIO_RW_BOUNCE bytes a kernel buffer the core
+ *                copies from the user before or to the user after the
+ *                call), advance *@ppos by what was done and return it,
+ *                or a negative errno
  * @ioctl:        every ioctl on the device fd
  * @mmap:         mmap(2) on the device fd
  * @request:      the device is being unregistered while @count fds are
@@ -84,14 +90,17 @@ struct nvfio_iommu_stats;
  * (nvfio_device.open_lock); the others may run concurrently from several
  * fds and threads.
  */
+/* Region accesses of at most this many bytes go through a kernel buffer. */
+#define NVFIO_RW_BOUNCE 8
+
 struct nvfio_device_ops {
 	const char *name;
 	int (*open_device)(struct nvfio_device *vdev);
 	void (*close_device)(struct nvfio_device *vdev);
-	ssize_t (*read)(struct nvfio_device *vdev, char __user *buf,
-			size_t count, loff_t *ppos);
-	ssize_t (*write)(struct nvfio_device *vdev, const char __user *buf,
-			 size_t count, loff_t *ppos);
+	ssize_t (*read)(struct nvfio_device *vdev, struct iov_iter *to,
+			loff_t *ppos);
+	ssize_t (*write)(struct nvfio_device *vdev, struct iov_iter *from,
+			 loff_t *ppos);
 	long (*ioctl)(struct nvfio_device *vdev, unsigned int cmd,
 		      unsigned long arg);
 	int (*mmap)(struct nvfio_device *vdev, struct vm_area_struct *vma);

@@ -388,9 +388,9 @@ static inline int nvfio_pci_msix_alloc_irq_at(struct pci_dev *pdev,
 	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0))
 
 /*
- * BAR read()/write(): 6.1's vfio-pci splits accesses into at most 4 bytes;
- * later kernels (6.11) do 8-byte accesses on memory BARs where the
- * architecture has readq/writeq.
+ * BAR and VGA read()/write(): 6.1's vfio-pci splits accesses into at most
+ * 4 bytes; later kernels (6.11) do 8-byte accesses (ioread64/iowrite64)
+ * on every BAR but the ROM and on the VGA region.
  */
 #define NVFIO_PCI_BAR_RW_8BYTE (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0))
 

@@ -33,7 +33,9 @@
  *                         nvfio_pci_zap_and_down_write_memory_lock(), which
  *                         also revokes user BAR mmaps (they fault back in,
  *                         under it for read, once decode is usable).
- *   bar_lock     (mutex)  barmap[] and the regions requested for them
+ *   bar_lock     (mutex)  barmap[] and the regions requested for them;
+ *                         a set barmap[] entry is read without it
+ *                         (nvfio_pci_barmap())
  *   ioeventfds_lock (mutex) the ioeventfd list (pci_ioeventfd.c; taken
  *                         with no other lock of the device held, its
  *                         write work takes memory_lock for read)
@@ -239,13 +241,13 @@ unsigned int nvfio_pci_irq_count(struct nvfio_pci_device *vdev,
 size_t nvfio_pci_rom_size(struct pci_dev *pdev);
 
 /* pci_rdwr.c */
-ssize_t nvfio_pci_read(struct nvfio_device *core, char __user *buf,
-		       size_t count, loff_t *ppos);
-ssize_t nvfio_pci_write(struct nvfio_device *core, const char __user *buf,
-			size_t count, loff_t *ppos);
+ssize_t nvfio_pci_read(struct nvfio_device *core, struct iov_iter *to,
+		       loff_t *ppos);
+ssize_t nvfio_pci_write(struct nvfio_device *core, struct iov_iter *from,
+			loff_t *ppos);
 
 ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
-			   void __iomem *io, char __user *buf, loff_t off,
+			   void __iomem *io, struct iov_iter *iter, loff_t off,
 			   size_t count, size_t x_start, size_t x_end,
 			   bool iswrite, unsigned int max_width);
 
@@ -258,8 +260,8 @@ static inline bool nvfio_pci_is_vga(struct pci_dev *pdev)
 
 int nvfio_pci_vga_probe(struct nvfio_pci_device *vdev);
 void nvfio_pci_vga_remove(struct nvfio_pci_device *vdev);
-ssize_t nvfio_pci_vga_rw(struct nvfio_pci_device *vdev, char __user *buf,
-			 size_t count, loff_t *ppos, bool iswrite);
+ssize_t nvfio_pci_vga_rw(struct nvfio_pci_device *vdev, struct iov_iter *iter,
+			 loff_t *ppos, bool iswrite);
 
 /* pci_mmap.c */
 int nvfio_pci_mmap(struct nvfio_device *core, struct vm_area_struct *vma);
@@ -267,8 +269,8 @@ int nvfio_pci_mmap(struct nvfio_device *core, struct vm_area_struct *vma);
 /* pci_config.c */
 int nvfio_pci_config_init(struct nvfio_pci_device *vdev);
 void nvfio_pci_config_free(struct nvfio_pci_device *vdev);
-ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev, char __user *buf,
-			    size_t count, loff_t *ppos, bool iswrite);
+ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev,
+			    struct iov_iter *iter, loff_t *ppos, bool iswrite);
 u8 nvfio_pci_config_intx_pin(struct nvfio_pci_device *vdev);
 
 /* pci_intrs.c */

@@ -46,7 +46,7 @@
 #include <linux/bitfield.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "nvfio_pci.h"
 
@@ -1024,10 +1024,11 @@ static unsigned int cfg_same_owner(struct nvfio_pci_config *cfg,
 	return i;
 }
 
-ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev, char __user *buf,
-			    size_t count, loff_t *ppos, bool iswrite)
+ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev,
+			    struct iov_iter *iter, loff_t *ppos, bool iswrite)
 {
 	u64 pos = *ppos & NVFIO_PCI_OFFSET_MASK;
+	size_t count = iov_iter_count(iter);
 	ssize_t done = 0;
 	int ret = 0;
 
@@ -1049,7 +1050,7 @@ ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev, char __user *buf,
 			len = 1;
 
 		if (iswrite) {
-			if (copy_from_user(&le, buf, len)) {
+			if (copy_from_iter(&le, len, iter) != len) {
 				ret = -EFAULT;
 				break;
 			}
@@ -1059,7 +1060,7 @@ ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev, char __user *buf,
 
 			ret = cfg_read_chunk(vdev, pos, len, &val);
 			le = cpu_to_le32(val);
-			if (!ret && copy_to_user(buf, &le, len))
+			if (!ret && copy_to_iter(&le, len, iter) != len)
 				ret = -EFAULT;
 		}
 		if (ret)
@@ -1068,7 +1069,6 @@ ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev, char __user *buf,
 		count -= len;
 		done += len;
 		pos += len;
-		buf += len;
 	}
 	mutex_unlock(&vdev->cfg_lock);
 

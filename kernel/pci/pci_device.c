@@ -108,12 +108,20 @@ void nvfio_pci_probe_power_state(struct nvfio_pci_device *vdev)
 /*
  * The kernel mapping of standard BAR @bar, requesting the region on first
  * use.  Return: the mapping or an IOMEM_ERR_PTR().
+ *
+ * Once set, barmap[bar] stays until the last close (which no access can
+ * run beside), so an access finds it without bar_lock: the release store
+ * below publishes the mapping with it.
  */
 void __iomem *nvfio_pci_barmap(struct nvfio_pci_device *vdev, int bar)
 {
 	struct pci_dev *pdev = vdev->pdev;
 	void __iomem *io;
 	int ret;
+
+	io = smp_load_acquire(&vdev->barmap[bar]);
+	if (io)
+		return io;
 
 	mutex_lock(&vdev->bar_lock);
 	io = vdev->barmap[bar];
@@ -133,7 +141,7 @@ void __iomem *nvfio_pci_barmap(struct nvfio_pci_device *vdev, int bar)
 		io = IOMEM_ERR_PTR(-ENOMEM);
 		goto out;
 	}
-	vdev->barmap[bar] = io;
+	smp_store_release(&vdev->barmap[bar], io);
 out:
 	mutex_unlock(&vdev->bar_lock);
 	return io;

@@ -11,9 +11,10 @@
  * (BAR, offset, size, data), a second one is -EEXIST, and fd -1 with the
  * same key removes it (-ENODEV if there is none).  An entry whose eventfd
  * file is closed (EPOLLHUP) stops listening but stays registered until the
- * user removes it or closes the device.  An 8-byte write is one access
- * where the architecture has a 64-bit iowrite, else (x86's generic iomap)
- * two 4-byte ones, low half first, as mainline's (io-64-nonatomic-lo-hi).
+ * user removes it or closes the device.  An 8-byte write is iowrite64(),
+ * as mainline's: on x86 (the generic iomap, completed by
+ * io-64-nonatomic-lo-hi.h) one writeq on MMIO, two 4-byte port writes,
+ * low half first, on I/O ports.
  *
  * Locking:
  *   ioeventfds_lock (mutex) protects the list and its count; entries are
@@ -72,8 +73,6 @@ static void nvfio_pci_ioeventfd_write(struct nvfio_pci_ioeventfd *ioe)
 		iowrite32(ioe->data, ioe->addr);
 		break;
 	case 8:
-		/* two 4-byte writes, low first, where iowrite64 is none (x86)
-		 */
 		iowrite64(ioe->data, ioe->addr);
 		break;
 	}

@@ -21,14 +21,13 @@
  * another user of the range ends the access with -ERESTARTSYS, which the
  * user sees as EINTR unless its handler restarts the call), maps the range
  * for that access and does it in naturally aligned pieces, as BAR
- * accesses are done (pci_rdwr.c: at most 4 bytes, 8 in the memory window
- * where the kernel's vfio-pci does 8-byte accesses, nvfio_compat.h; its
- * 8-byte accesses to ports are two 4-byte ones, as ours, but after one
- * 8-byte copy from the user where ours copies per half: only a user
- * buffer that faults in its second half tells them apart, where mainline
- * writes nothing and we write the first four bytes).  An access that
- * runs past the end of its range is cut short there.  The user's memory
- * and I/O decode bits are not checked: the legacy ranges are not BARs.
+ * accesses are done (pci_rdwr.c: at most 4 bytes, or 8 where the kernel's
+ * vfio-pci does 8-byte accesses, nvfio_compat.h; 8 bytes of ports are two
+ * 4-byte port accesses after one 8-byte copy from the user, so that a
+ * write whose user buffer faults in its second half writes nothing, as
+ * mainline's).  An access that runs past the end of its range is cut
+ * short there.  The user's memory and I/O decode bits are not checked:
+ * the legacy ranges are not BARs.
  *
  * Every VGA-class device bound to us, disable_vga or not, is a client of
  * the arbiter from probe to remove, and at probe the firmware framebuffers
@@ -57,6 +56,7 @@
 #include <linux/aperture.h>
 #include <linux/io.h>
 #include <linux/pci.h>
+#include <linux/uio.h>
 #include <linux/vgaarb.h>
 
 #include "nvfio_compat.h"
@@ -145,12 +145,13 @@ void nvfio_pci_vga_remove(struct nvfio_pci_device *vdev)
  * read/write of the VGA region.  Return: bytes done (*ppos advanced by
  * them) or a negative errno.
  */
-ssize_t nvfio_pci_vga_rw(struct nvfio_pci_device *vdev, char __user *buf,
-			 size_t count, loff_t *ppos, bool iswrite)
+ssize_t nvfio_pci_vga_rw(struct nvfio_pci_device *vdev, struct iov_iter *iter,
+			 loff_t *ppos, bool iswrite)
 {
 	u64 pos = *ppos & NVFIO_PCI_OFFSET_MASK;
 	unsigned int max_width = sizeof(u32);
 	unsigned long start, end;
+	size_t count;
 	void __iomem *io;
 	unsigned int rsrc;
 	bool is_io;
@@ -160,15 +161,15 @@ ssize_t nvfio_pci_vga_rw(struct nvfio_pci_device *vdev, char __user *buf,
 	if (!vdev->has_vga || pos >= NVFIO_PCI_VGA_REGION_SIZE)
 		return -EINVAL;
 
+#if defined(readq) && defined(writeq)
+	if (NVFIO_PCI_BAR_RW_8BYTE)
+		max_width = sizeof(u64);
+#endif
 	if (pos >= NVFIO_VGA_MEM_START) {
 		start = NVFIO_VGA_MEM_START;
 		end = NVFIO_VGA_MEM_END;
 		rsrc = VGA_RSRC_LEGACY_MEM;
 		is_io = false;
-#if defined(readq) && defined(writeq)
-		if (NVFIO_PCI_BAR_RW_8BYTE)
-			max_width = sizeof(u64);
-#endif
 	} else if (pos >= NVFIO_VGA_IO_LO_START && pos < NVFIO_VGA_IO_LO_END) {
 		start = NVFIO_VGA_IO_LO_START;
 		end = NVFIO_VGA_IO_LO_END;
@@ -182,7 +183,7 @@ ssize_t nvfio_pci_vga_rw(struct nvfio_pci_device *vdev, char __user *buf,
 	} else {
 		return -EINVAL;
 	}
-	count = min_t(size_t, count, end - pos);
+	count = min_t(size_t, iov_iter_count(iter), end - pos);
 
 	io = is_io ? ioport_map(start, end - start) :
 		     ioremap(start, end - start);
@@ -194,7 +195,7 @@ ssize_t nvfio_pci_vga_rw(struct nvfio_pci_device *vdev, char __user *buf,
 		done = ret;
 		goto out_unmap;
 	}
-	done = nvfio_pci_do_io_rw(vdev, false, io, buf, pos - start, count, 0,
+	done = nvfio_pci_do_io_rw(vdev, false, io, iter, pos - start, count, 0,
 				  0, iswrite, max_width);
 	vga_put(vdev->pdev, rsrc);
 	if (done >= 0)
