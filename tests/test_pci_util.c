@@ -219,26 +219,10 @@ void pu_artifact(const char *sub, const char *name, const void *buf, size_t len)
 void *pu_mmap_aligned(int device, const struct vfio_region_info *ri,
 		      uint64_t off, size_t len, size_t align, size_t skew)
 {
-	size_t span = len + align + skew;
-	uintptr_t base, at;
-	void *res, *p;
+	void *p = vu_region_mmap_aligned(device, ri, off, len, align, skew);
 
-	res = mmap(NULL, span, PROT_NONE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (res == MAP_FAILED)
-		FAIL("reserving %zu bytes: %s", span, strerror(errno));
-	base = (uintptr_t)res;
-	at = ((base + align - 1) & ~(uintptr_t)(align - 1)) + skew;
-	p = mmap((void *)at, len, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, device, (off_t)(ri->offset + off));
-	if (p == MAP_FAILED)
-		FAIL("mmap of region %u at 0x%llx, %zu bytes: %s", ri->index,
-		     (unsigned long long)off, len, strerror(errno));
-	/* The rest of the reservation goes. */
-	if (at > base)
-		munmap(res, at - base);
-	if (base + span > at + len)
-		munmap((void *)(at + len), base + span - (at + len));
+	if (!p)
+		FAIL("%s", vu_last_error());
 	return p;
 }
 

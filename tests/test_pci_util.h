@@ -44,8 +44,8 @@ void pu_need_vga_support(void);
 /*
  * mmap @len bytes of region @ri from @off (read/write, shared) at an
  * address @skew bytes past a multiple of @align (a power of two), the way
- * a user that wants huge mappings places it: MAP_FIXED inside a larger
- * reservation.  Fails the test if it cannot.  munmap(p, @len) unmaps it.
+ * a user that wants huge mappings places it (vu_region_mmap_aligned()).
+ * Fails the test if it cannot.  munmap(p, @len) unmaps it.
  */
 void *pu_mmap_aligned(int device, const struct vfio_region_info *ri,
 		      uint64_t off, size_t len, size_t align, size_t skew);

@@ -3,8 +3,8 @@
 # In-guest part of bench/bench.sh: in this one boot, for each stack in
 # $NVFIO_BENCH_MODES (default "ours mainline"): load it, bind the root-bus edu
 # to vfio-pci, run nvfio-bench, nvfio-vmstart (beside it; it starts the
-# host's QEMU with the edu assigned) and nvfio-devbench (the edu, and the
-# nvme for MSI-X), unbind, unload. Writes to $NVFIO_OUT:
+# host's QEMU with the edu assigned) and nvfio-devbench (the edu, the nvme
+# for MSI-X and the ivshmem for its large BAR), unbind, unload. Writes to $NVFIO_OUT:
 #   bench-MODE.tsv   nvfio-bench's figures for that stack
 #   bench-MODE.log   its progress and errors
 #   bench-status     "ok", or why a run failed
@@ -73,9 +73,16 @@ for MODE in ${NVFIO_BENCH_MODES:-ours mainline}; do
 		else
 			say "$MODE: no nvme for the MSI-X figure"
 		fi
-		say "$MODE: running ${DEVBENCH##*/} ${msix}"
-		# shellcheck disable=SC2086 # msix is a word list
-		bounded 600 timeout -k 5 500 "$DEVBENCH" -r "$RUNS" $msix "$EDU" \
+		# The large BAR on the ivshmem (class 0x050000, RAM controller).
+		bar=""
+		if IVSHMEM=$(find_class 0x050000 2>&3) && bind_vfio "$IVSHMEM" >&3 2>&1; then
+			bar="-b $IVSHMEM"
+		else
+			say "$MODE: no ivshmem for the large-BAR figures"
+		fi
+		say "$MODE: running ${DEVBENCH##*/} ${msix} ${bar}"
+		# shellcheck disable=SC2086 # msix and bar are word lists
+		bounded 900 timeout -k 5 800 "$DEVBENCH" -r "$RUNS" $msix $bar "$EDU" \
 			</dev/null >>"$OUT/bench-$MODE.tsv" 2>>"$OUT/bench-$MODE.log"
 		rc=$?
 		[ $rc -eq 0 ] || fail "$MODE: ${DEVBENCH##*/} exited with status $rc"

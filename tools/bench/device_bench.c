@@ -3,7 +3,7 @@
  * nvfio-devbench - vfio-pci benchmarks, run in the guest against whichever
  * VFIO stack is loaded (bench/guest/run-bench.sh runs it once per stack).
  *
- *   nvfio-devbench [-r RUNS] [-x MSIX_BDF] EDU_BDF
+ *   nvfio-devbench [-r RUNS] [-x MSIX_BDF] [-b BAR_BDF] EDU_BDF
  *
  * Measures, with medians of RUNS runs (default 5), on the edu:
  *   irq-latency  edu-raise   the edu raises its MSI (a write of its BAR0
@@ -23,6 +23,21 @@
  *   set-irqs     msix-all    one SET_IRQS that enables every MSI-X vector
  *                            with an eventfd each, from nothing enabled (us;
  *                            the size column is the vector count)
+ * and, with -b, on a device with a large memory BAR 2 (the bench's
+ * ivshmem-plain, 1 GiB; at most 1 GiB of it is used):
+ *   bar-touch    huge-faults a fresh mmap of the BAR at a 1 GiB-aligned
+ *                            address, one read of every 4 KiB page (s):
+ *                            where the kernel maps huge pfn entries
+ *                            (6.12), one fault per 2 MiB or 1 GiB
+ *   bar-touch    4k-faults   the same mmap 4 KiB past a 2 MiB boundary,
+ *                            where no huge entry fits: a fault per page
+ *   bar-touch-gain huge-vs-4k  4k-faults / huge-faults, per run (x)
+ *   map-bar      prefaulted  VFIO_IOMMU_MAP_DMA of that whole mapping
+ *                            (a VM_PFNMAP vma, as QEMU maps a BAR for
+ *                            peer-to-peer) once every page was touched
+ *                            (GiB/s); unmap-bar the UNMAP_DMA after it
+ *   map-bar      not-faulted the same map of a fresh mmap never touched:
+ *                            the map faults the BAR in
  *
  * Output: tab-separated lines (metric, kind, size, value, unit) as
  * nvfio-bench's; every run's figures on stderr.
@@ -36,8 +51,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 
 #include "bench_stats.h"
 #include "edu.h"
@@ -47,6 +64,11 @@
 #define IRQS_PER_RUN 500
 #define OPS_PER_RUN 20000
 #define SETIRQ_REPEAT 20
+#define SZ_4K 0x1000ul
+#define SZ_2M 0x200000ul
+#define SZ_1G 0x40000000ul
+#define BAR_INDEX VFIO_PCI_BAR2_REGION_INDEX
+#define BAR_IOVA (4 * SZ_1G)
 
 static int runs = 5;
 
@@ -213,22 +235,117 @@ static void bench_msix(const char *bdf)
 	vu_dev_close(&d);
 }
 
+/* One read of every 4 KiB page of [@p, @p + @len): seconds. */
+static double touch_pages(const volatile uint8_t *p, size_t len)
+{
+	double t0 = now_s();
+	uint8_t sum = 0;
+
+	for (size_t off = 0; off < len; off += SZ_4K)
+		sum += p[off];
+	(void)sum;
+	return now_s() - t0;
+}
+
+/* A fresh mapping of the first @len bytes of the BAR at @align + @skew. */
+static uint8_t *bar_map(int device, const struct vfio_region_info *ri,
+			size_t len, size_t align, size_t skew)
+{
+	uint8_t *p = vu_region_mmap_aligned(device, ri, 0, len, align, skew);
+
+	if (!p)
+		die("mmap of the large BAR");
+	return p;
+}
+
+/* MAP_DMA of @p (@len bytes) at BAR_IOVA, then its UNMAP: GiB/s of each. */
+static void bar_dma(int container, uint8_t *p, size_t len, double *map,
+		    double *unmap)
+{
+	uint64_t unmapped;
+	double t0, t1;
+
+	t0 = now_s();
+	if (vu_dma_map(container, p, BAR_IOVA, len))
+		die("MAP_DMA of the BAR's mapping");
+	t1 = now_s();
+	if (vu_dma_unmap(container, BAR_IOVA, len, &unmapped) ||
+	    unmapped != len)
+		die("UNMAP_DMA of the BAR's mapping");
+	*map = len / (t1 - t0) / SZ_1G;
+	*unmap = len / (now_s() - t1) / SZ_1G;
+}
+
+static void bench_bar(const char *bdf)
+{
+	double huge[MAX_RUNS], small[MAX_RUNS], gain[MAX_RUNS];
+	double map[MAX_RUNS], unmap[MAX_RUNS], map_cold[MAX_RUNS], unused;
+	struct vfio_region_info ri;
+	struct vu_dev d;
+	uint8_t *p;
+	size_t len;
+
+	if (vu_dev_open(&d, bdf, VU_STAGE_DEVICE))
+		die("opening the large-BAR device");
+	if (vu_region_info(d.device, BAR_INDEX, &ri))
+		die("REGION_INFO of BAR 2");
+	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP) || ri.size < SZ_2M) {
+		errno = EINVAL;
+		die("BAR 2 is not a large mmap-able BAR");
+	}
+	len = ri.size < SZ_1G ? ri.size : SZ_1G;
+	if (vu_pci_command_set(d.device, PCI_COMMAND_MEMORY))
+		die("enabling memory decode");
+	fprintf(stderr, "nvfio-devbench: %s: BAR 2, %zu MiB\n", bdf, len >> 20);
+
+	/* The host allocates the BAR's memory at its first touch: not timed. */
+	p = bar_map(d.device, &ri, len, SZ_1G, 0);
+	touch_pages(p, len);
+	munmap(p, len);
+
+	for (int r = 0; r < runs; r++) {
+		p = bar_map(d.device, &ri, len, SZ_1G, 0);
+		huge[r] = touch_pages(p, len);
+		bar_dma(d.container, p, len, &map[r], &unmap[r]);
+		munmap(p, len);
+
+		p = bar_map(d.device, &ri, len, SZ_1G, 0);
+		bar_dma(d.container, p, len, &map_cold[r], &unused);
+		munmap(p, len);
+
+		/* Shorter by 2 MiB: the skewed mapping stays inside the BAR. */
+		p = bar_map(d.device, &ri, len - SZ_2M, SZ_2M, SZ_4K);
+		small[r] = touch_pages(p, len - SZ_2M) * len / (len - SZ_2M);
+		munmap(p, len - SZ_2M);
+		gain[r] = small[r] / huge[r];
+	}
+	report("bar-touch", "huge-faults", len, huge, "s");
+	report("bar-touch", "4k-faults", len, small, "s");
+	report("bar-touch-gain", "huge-vs-4k", len, gain, "x");
+	report("map-bar", "prefaulted", len, map, "GiB/s");
+	report("unmap-bar", "prefaulted", len, unmap, "GiB/s");
+	report("map-bar", "not-faulted", len, map_cold, "GiB/s");
+	vu_dev_close(&d);
+}
+
 int main(int argc, char **argv)
 {
-	const char *msix = NULL;
+	const char *msix = NULL, *bar = NULL;
 	struct vu_dev d;
 	struct edu e;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:x:b:")) != -1) {
 		if (opt == 'r' && atoi(optarg) > 0 &&
 		    atoi(optarg) <= MAX_RUNS) {
 			runs = atoi(optarg);
 		} else if (opt == 'x') {
 			msix = optarg;
+		} else if (opt == 'b') {
+			bar = optarg;
 		} else {
 			fprintf(stderr,
-				"usage: %s [-r RUNS(1-%d)] [-x MSIX_BDF] EDU_BDF\n",
+				"usage: %s [-r RUNS(1-%d)] [-x MSIX_BDF] [-b BAR_BDF] EDU_BDF\n",
 				argv[0], MAX_RUNS);
 			return 2;
 		}
@@ -250,6 +367,10 @@ int main(int argc, char **argv)
 	if (msix) {
 		fprintf(stderr, "nvfio-devbench: MSI-X SET_IRQS\n");
 		bench_msix(msix);
+	}
+	if (bar) {
+		fprintf(stderr, "nvfio-devbench: large BAR\n");
+		bench_bar(bar);
 	}
 	return 0;
 }

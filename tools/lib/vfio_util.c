@@ -420,6 +420,42 @@ void vu_region_munmap(void *p, const struct vfio_region_info *ri)
 		munmap(p, ri->size);
 }
 
+void *vu_region_mmap_aligned(int device, const struct vfio_region_info *ri,
+			     uint64_t off, size_t len, size_t align,
+			     size_t skew)
+{
+	size_t span = len + align + skew;
+	uintptr_t base, at;
+	void *res, *p;
+
+	/* A reservation big enough for any placement, then MAP_FIXED in it. */
+	res = mmap(NULL, span, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED) {
+		fail("reserving %zu bytes", span);
+		return NULL;
+	}
+	base = (uintptr_t)res;
+	at = ((base + align - 1) & ~(uintptr_t)(align - 1)) + skew;
+	p = mmap((void *)at, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, device, (off_t)(ri->offset + off));
+	if (p == MAP_FAILED) {
+		int err = errno;
+
+		munmap(res, span);
+		errno = err;
+		fail("mmap of region %u at 0x%llx, %zu bytes", ri->index,
+		     (unsigned long long)off, len);
+		return NULL;
+	}
+	/* The rest of the reservation goes. */
+	if (at > base)
+		munmap(res, at - base);
+	if (base + span > at + len)
+		munmap((void *)(at + len), base + span - (at + len));
+	return p;
+}
+
 int vu_config_read(int device, uint64_t off, void *buf, size_t len)
 {
 	struct vfio_region_info ri;

@@ -90,6 +90,15 @@ int vu_region_write(int device, const struct vfio_region_info *ri, uint64_t off,
 /* mmap a whole region; NULL on failure. */
 void *vu_region_mmap(int device, const struct vfio_region_info *ri);
 void vu_region_munmap(void *p, const struct vfio_region_info *ri);
+/*
+ * mmap @len bytes of region @ri from @off (read/write, shared) at an
+ * address @skew bytes past a multiple of @align (a power of two), the way
+ * a user that wants huge mappings places it: MAP_FIXED inside a larger
+ * reservation.  NULL on failure; munmap(p, @len) unmaps it.
+ */
+void *vu_region_mmap_aligned(int device, const struct vfio_region_info *ri,
+			     uint64_t off, size_t len, size_t align,
+			     size_t skew);
 
 /* PCI config space helpers through the config region. */
 int vu_config_read(int device, uint64_t off, void *buf, size_t len);
