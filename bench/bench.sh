@@ -72,15 +72,22 @@ table() {
 			}
 		return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
 	}
-	# Median [min - max] of the values of (mode, key) over the boots.
-	function cell(mode, k,    a, n, b, m, lo, hi) {
+	# Four significant digits or so, never an exponent.
+	function num(x) {
+		if (x >= 1000) return sprintf("%.0f", x)
+		if (x >= 100) return sprintf("%.1f", x)
+		if (x >= 10) return sprintf("%.2f", x)
+		return sprintf("%.3f", x)
+	}
+	# Median (min - max) of the values of (mode, key) over the boots.
+	function cell(mode, k,    a, n, b, m) {
 		n = 0
 		for (b = 0; b < nboots; b++)
 			if ((mode, k, b) in val) a[n++] = val[mode, k, b]
 		if (!n) return ""
-		m = med(a, n); lo = a[0]; hi = a[n - 1]
-		if (n == 1) return m " " unit[k]
-		return m " " unit[k] " (" lo " - " hi ")"
+		m = med(a, n)
+		if (n == 1) return num(m) " " unit[k]
+		return num(m) " " unit[k] " (" num(a[0]) " - " num(a[n - 1]) ")"
 	}
 	function ratio(k,    a, n, b, o, m) {
 		n = 0
