@@ -373,47 +373,6 @@ static void nvfio_fault_in_writeable(char __user *buf, size_t count)
 	}
 }
 
-/*
- * The bounce buffer's copies, at a constant size for the usual 1, 2, 4 and
- * 8 bytes: the hardened-usercopy check of the kernel buffer
- * (CONFIG_HARDENED_USERCOPY, Debian's) is then left out at compile time,
- * as for mainline's fixed-size copies; with a variable size it ran on
- * every access.  Return: bytes not copied, as copy_{to,from}_user().
- */
-static __always_inline unsigned long nvfio_bounce_out(char __user *to,
-						      const u8 *from, size_t n)
-{
-	switch (n) {
-	case 8:
-		return copy_to_user(to, from, 8);
-	case 4:
-		return copy_to_user(to, from, 4);
-	case 2:
-		return copy_to_user(to, from, 2);
-	case 1:
-		return copy_to_user(to, from, 1);
-	default:
-		return copy_to_user(to, from, n);
-	}
-}
-
-static __always_inline unsigned long
-nvfio_bounce_in(u8 *to, const char __user *from, size_t n)
-{
-	switch (n) {
-	case 8:
-		return copy_from_user(to, from, 8);
-	case 4:
-		return copy_from_user(to, from, 4);
-	case 2:
-		return copy_from_user(to, from, 2);
-	case 1:
-		return copy_from_user(to, from, 1);
-	default:
-		return copy_from_user(to, from, n);
-	}
-}
-
 /* One read or write inside the gate; *@ppos advanced by what was done. */
 static ssize_t nvfio_device_rw(struct nvfio_gate *g, struct iov_iter *iter,
 			       loff_t *ppos, bool iswrite)
@@ -453,7 +412,7 @@ static ssize_t nvfio_device_fop_read(struct file *file, char __user *buf,
 		kv.iov_len = count;
 		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, count);
 		ret = nvfio_device_rw(g, &iter, &pos, false);
-		if (ret > 0 && nvfio_bounce_out(buf, bounce, ret))
+		if (ret > 0 && copy_to_user(buf, bounce, ret))
 			return -EFAULT;
 	} else {
 		nvfio_fault_in_writeable(buf, count);
@@ -475,7 +434,7 @@ static ssize_t nvfio_device_fop_write(struct file *file, const char __user *buf,
 	loff_t pos = *ppos;
 	ssize_t ret;
 
-	if (count <= sizeof(bounce) && !nvfio_bounce_in(bounce, buf, count)) {
+	if (count <= sizeof(bounce) && !copy_from_user(bounce, buf, count)) {
 		kv.iov_base = bounce;
 		kv.iov_len = count;
 		iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, count);

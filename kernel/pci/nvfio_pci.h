@@ -60,7 +60,6 @@
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/uio.h>
 #include <linux/uuid.h>
 
 #include "nvfio.h"
@@ -246,44 +245,6 @@ ssize_t nvfio_pci_read(struct nvfio_device *core, struct iov_iter *to,
 		       loff_t *ppos);
 ssize_t nvfio_pci_write(struct nvfio_device *core, struct iov_iter *from,
 			loff_t *ppos);
-
-/*
- * One access's bytes (1, 2, 4 or 8) to or from @iter.  The copy's size is
- * a constant in each case, so the hardened-usercopy check of the kernel
- * buffer (CONFIG_HARDENED_USERCOPY, Debian's) is left out at compile
- * time, as for mainline's fixed-size copies; with a variable size it ran
- * on every region access.  Return: whether all @len bytes moved.
- */
-static __always_inline bool nvfio_pci_copy_to_iter(const void *from,
-						   unsigned int len,
-						   struct iov_iter *iter)
-{
-	switch (len) {
-	case 8:
-		return copy_to_iter(from, 8, iter) == 8;
-	case 4:
-		return copy_to_iter(from, 4, iter) == 4;
-	case 2:
-		return copy_to_iter(from, 2, iter) == 2;
-	default:
-		return copy_to_iter(from, 1, iter) == 1;
-	}
-}
-
-static __always_inline bool nvfio_pci_copy_from_iter(void *to, unsigned int len,
-						     struct iov_iter *iter)
-{
-	switch (len) {
-	case 8:
-		return copy_from_iter(to, 8, iter) == 8;
-	case 4:
-		return copy_from_iter(to, 4, iter) == 4;
-	case 2:
-		return copy_from_iter(to, 2, iter) == 2;
-	default:
-		return copy_from_iter(to, 1, iter) == 1;
-	}
-}
 
 ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
 			   void __iomem *io, struct iov_iter *iter, loff_t off,

@@ -1050,7 +1050,7 @@ ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev,
 			len = 1;
 
 		if (iswrite) {
-			if (!nvfio_pci_copy_from_iter(&le, len, iter)) {
+			if (copy_from_iter(&le, len, iter) != len) {
 				ret = -EFAULT;
 				break;
 			}
@@ -1060,7 +1060,7 @@ ssize_t nvfio_pci_config_rw(struct nvfio_pci_device *vdev,
 
 			ret = cfg_read_chunk(vdev, pos, len, &val);
 			le = cpu_to_le32(val);
-			if (!ret && !nvfio_pci_copy_to_iter(&le, len, iter))
+			if (!ret && copy_to_iter(&le, len, iter) != len)
 				ret = -EFAULT;
 		}
 		if (ret)

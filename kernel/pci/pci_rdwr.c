@@ -118,7 +118,7 @@ ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
 
 		len = nvfio_pci_io_width(off, usable, max_width);
 		if (iswrite) {
-			if (!nvfio_pci_copy_from_iter(bytes, len, iter))
+			if (copy_from_iter(bytes, len, iter) != len)
 				return -EFAULT;
 			switch (len) {
 			case 8:
@@ -162,7 +162,7 @@ ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
 				bytes[0] = val;
 				break;
 			}
-			if (!nvfio_pci_copy_to_iter(bytes, len, iter))
+			if (copy_to_iter(bytes, len, iter) != len)
 				return -EFAULT;
 		}
 next:
