@@ -464,6 +464,57 @@ TEST(pci_region_ioport)
 }
 
 /*
+ * The e1000e's MSI-X table, through read()/write() of its BAR: the table
+ * is the kernel's (it programs the vectors), so reads of it are all-ones
+ * and writes to it are dropped, byte-exactly, while what lies around it
+ * is the device's.  Accesses across the table's end: the part inside
+ * reads 0xff and the rest reads what a read of its own gets; a write
+ * across it goes through in full (the part inside dropped).  (Nothing
+ * after an e1000e's table is writable, so what the rest of such a write
+ * stores cannot be read back.)
+ */
+TEST(pci_region_msix_window)
+{
+	uint32_t table, v, after;
+	uint64_t toff, tend, q;
+	unsigned int msix;
+	struct vu_dev d;
+	uint16_t flags;
+	int bir;
+
+	pu_open(bench("e1000e"), &d);
+	ASSERT_OK(vu_pci_command_set(d.device, PCI_COMMAND_MEMORY));
+	msix = pu_find_cap(d.device, PCI_CAP_ID_MSIX);
+	if (!msix)
+		FAIL("the e1000e has no MSI-X capability");
+	table = pu_cfg_read(d.device, msix + PCI_MSIX_TABLE, 4);
+	flags = pu_cfg_read(d.device, msix + PCI_MSIX_FLAGS, 2);
+	bir = table & PCI_MSIX_TABLE_BIR;
+	toff = table & PCI_MSIX_TABLE_OFFSET;
+	tend = toff + ((flags & PCI_MSIX_FLAGS_QSIZE) + 1) * 16;
+	printf("MSI-X table in BAR %d at 0x%llx-0x%llx\n", bir,
+	       (unsigned long long)toff, (unsigned long long)tend);
+
+	/* inside: all-ones, whatever the width; writes dropped */
+	ASSERT_EQ(0xffffffffu, rd_n(d.device, bir, toff, 4));
+	ASSERT_EQ(0xffu, rd_n(d.device, bir, tend - 1, 1));
+	ASSERT_EQ(~0ull, rd_n(d.device, bir, toff + 8, 8));
+	v = 0;
+	ASSERT_EQ(4, pwrite(d.device, &v, 4, region_off(bir) + toff + 12));
+	ASSERT_EQ(0xffffffffu, rd_n(d.device, bir, toff + 12, 4));
+
+	/* across the end: the inside part 0xff, the rest the device's */
+	after = rd_n(d.device, bir, tend, 4);
+	q = rd_n(d.device, bir, tend - 4, 8);
+	ASSERT_EQ(0xffffffffu, (uint32_t)q);
+	ASSERT_EQ(after, (uint32_t)(q >> 32));
+	q = ((uint64_t)after << 32) | 0x12345678;
+	ASSERT_EQ(8, pwrite(d.device, &q, 8, region_off(bir) + tend - 4));
+	ASSERT_EQ(after, rd_n(d.device, bir, tend, 4));
+	vu_dev_close(&d);
+}
+
+/*
  * The option ROM region of every bench device (the NICs were given an
  * empty romfile): an absent ROM has size 0 and no flags, and reads fail;
  * a present one reads from its start (0x55 0xaa); writes and mmap fail.

@@ -338,10 +338,11 @@ static long nvfio_device_fop_ioctl(struct file *file, unsigned int cmd,
  *   pieces before the fault are written and the call fails with -EFAULT.
  *   A read whose buffer cannot take the bytes fails with -EFAULT and
  *   leaves *ppos alone, as on mainline, but it has read the device for
- *   the whole access where mainline stops after the first naturally
- *   aligned piece: only an access split into several pieces (an unaligned
- *   one, or 8 bytes on 6.1) into a buffer that faults differs, and that is
- *   the price of not walking the buffer's page tables on every read.
+ *   the whole access where mainline stops after the first piece it cannot
+ *   copy out: only an access done in several pieces (an unaligned one,
+ *   8 bytes of config space or ROM, 8 bytes on 6.1, one across the MSI-X
+ *   table) into a buffer that faults differs, and that is the price of
+ *   not walking the buffer's page tables on every read.
  * - A larger access faults the user's buffer in first, outside the gate,
  *   then runs on the user's buffer; a buffer that is still bad is left
  *   for the operation to refuse with -EFAULT.  For a read,

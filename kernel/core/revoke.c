@@ -39,13 +39,15 @@
  *   2. synchronize_srcu(): wait for the operations in flight.  An
  *      operation that sleeps on user memory would hold this up, the
  *      user's to resolve at its leisure (a read() into a buffer whose
- *      pages a userfaultfd serves, say): read and write therefore fault
- *      their user buffer in before entering the gate (device.c), so a
- *      read parked on a userfaultfd page waits outside it and fails with
- *      -ENODEV once the page comes.  What is left is documented in
- *      docs/revocation.md (an ioctl whose argument lies in such memory;
- *      a buffer unmapped again between the prefault and the copy; a VGA
- *      region access waiting in the VGA arbiter, pci_vga.c);
+ *      pages a userfaultfd serves, say): read and write therefore touch
+ *      their user buffer outside the gate (device.c: up to 8 bytes
+ *      through a kernel buffer, more faulted in first), so a read parked
+ *      on a userfaultfd page waits outside it (and then fails with
+ *      -ENODEV, or for a small read returns what it read before).  What
+ *      is left is documented in docs/revocation.md (an ioctl whose
+ *      argument lies in such memory; a buffer of more than 8 bytes
+ *      unmapped again between the prefault and the copy; a VGA region
+ *      access waiting in the VGA arbiter, pci_vga.c);
  *   3. zap every user mapping of the device (unmap_mapping_range() on
  *      the inode's mapping): the next access faults into the gate, which
  *      refuses it, and the process gets SIGBUS;

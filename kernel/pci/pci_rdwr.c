@@ -103,9 +103,14 @@ ssize_t nvfio_pci_do_io_rw(struct nvfio_pci_device *vdev, bool test_mem,
 			usable = 0;
 
 		if (!usable) {
-			/* Inside the excluded window: fill or drop. */
+			/*
+			 * Inside the excluded window: fill, or drop (past the
+			 * user's bytes for it, unread, as mainline's).
+			 */
 			len = min_t(size_t, count, x_end - off);
-			if (!iswrite) {
+			if (iswrite) {
+				iov_iter_advance(iter, len);
+			} else {
 				u8 ff = 0xff;
 				size_t i;
 
