@@ -260,9 +260,10 @@ static long nvfio_container_ioctl(struct file *file, unsigned int cmd,
 }
 
 /*
- * read/write/mmap: mainline's container has no such operations, so the
- * VFS answers -EINVAL (read/write) and -ENODEV (mmap); we answer the same
- * unless the chosen backend implements them.
+ * read/write: mainline's container has no such operations, so the VFS
+ * answers -EINVAL; we answer the same unless the chosen backend implements
+ * them.  There is no mmap at all, as on mainline (-ENODEV): see struct
+ * nvfio_iommu_ops for why a backend cannot have one.
  */
 static ssize_t nvfio_container_read(struct file *file, char __user *buf,
 				    size_t count, loff_t *ppos)
@@ -286,18 +287,6 @@ static ssize_t nvfio_container_write(struct file *file, const char __user *buf,
 	down_read(&c->lock);
 	if (c->iommu && c->iommu->write)
 		ret = c->iommu->write(c->iommu_data, buf, count, ppos);
-	up_read(&c->lock);
-	return ret;
-}
-
-static int nvfio_container_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct nvfio_container *c = file->private_data;
-	int ret = -ENODEV;
-
-	down_read(&c->lock);
-	if (c->iommu && c->iommu->mmap)
-		ret = c->iommu->mmap(c->iommu_data, vma);
 	up_read(&c->lock);
 	return ret;
 }
@@ -339,7 +328,6 @@ static const struct file_operations nvfio_container_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.read = nvfio_container_read,
 	.write = nvfio_container_write,
-	.mmap = nvfio_container_mmap,
 };
 
 struct nvfio_container *nvfio_container_from_file(struct file *file)

@@ -269,7 +269,13 @@ void nvfio_type1_test_refuse_unsafe_msi(int id);
  * @ioctl:  container ioctls the core does not handle itself.  Called with
  *          @iommu_data == NULL for VFIO_CHECK_EXTENSION while no backend
  *          is set: answer whether this backend supports the extension.
- * @read/@write/@mmap: optional; container fd operations once set
+ * @read/@write: optional; container fd operations once set.  There is no
+ *          mmap: mmap(2) runs with mmap_lock held and would take
+ *          container->lock inside it, while the ioctls hold
+ *          container->lock and fault on user memory (mmap_lock inside it):
+ *          with a writer queued on container->lock that deadlocks
+ *          (lockdep saw it).  The container fd has no mmap, as mainline's
+ *          (-ENODEV), and no backend ever had one.
  * @attach_group/@detach_group: a group joins/leaves a container whose
  *          backend is set.  The core has claimed DMA ownership of @group.
  * @show_mappings: optional; the container's debugfs file "mappings": one
@@ -281,7 +287,7 @@ void nvfio_type1_test_refuse_unsafe_msi(int id);
  * ioctl; they take the backend's own locks to read its state.
  *
  * The core serializes open/release/attach_group/detach_group per container
- * (container->lock held for write); ioctl/read/write/mmap run with it held
+ * (container->lock held for write); ioctl/read/write run with it held
  * for read, so several may run concurrently.
  */
 struct nvfio_iommu_ops {
@@ -294,7 +300,6 @@ struct nvfio_iommu_ops {
 			loff_t *ppos);
 	ssize_t (*write)(void *iommu_data, const char __user *buf, size_t count,
 			 loff_t *ppos);
-	int (*mmap)(void *iommu_data, struct vm_area_struct *vma);
 	int (*attach_group)(void *iommu_data, struct iommu_group *group);
 	void (*detach_group)(void *iommu_data, struct iommu_group *group);
 	void (*show_mappings)(void *iommu_data, struct seq_file *m);
