@@ -17,6 +17,20 @@
  * Leaked objects are caught by the kmemleak scan the runner does after all
  * tests (bench/guest/run-tests.sh), which fails the whole run.
  *
+ * The operations, by family:
+ *   - open and close: container, group, device fd; the close of each;
+ *   - group: SET_CONTAINER, UNSET_CONTAINER (taking the backend and its
+ *     mappings with it), GET_STATUS, GET_DEVICE_FD;
+ *   - container and type1: CHECK_EXTENSION, SET_IOMMU, GET_INFO, MAP_DMA
+ *     (and its VADDR update), UNMAP_DMA (two mappings at once, ALL, with a
+ *     dirty bitmap), DIRTY_PAGES start and get bitmap;
+ *   - device: GET_INFO, region and IRQ infos, config and BAR access, BAR
+ *     mmap, SET_IRQS (INTx, MSI, REQ eventfds; a trigger; the INTx unmask
+ *     eventfd), IOEVENTFD, FEATURE (low power with a wakeup eventfd),
+ *     RESET, GET_PCI_HOT_RESET_INFO.
+ * Not swept: the KVM-VFIO device's add and delete (kvm.ko's allocations;
+ * the vfio_file_* functions it calls in ours allocate nothing).
+ *
  * Which allocations count as fault points: those nvfio makes, not every
  * allocation the syscall reaches. Both fault attributes get the stack-trace
  * filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER): require-start/end span
@@ -85,9 +99,10 @@ static void fi_debugfs_write(const char *path, const char *val)
 /*
  * The span of our modules' text, from /proc/kallsyms (root sees the
  * addresses): from the lowest text symbol of vfio, vfio_iommu_type1 and
- * vfio_pci (and mainline's vfio_pci_core) to 64 KiB past the highest (the end of its function). Another
- * module's text inside the span is harmless: fail-nth is armed only around
- * our syscalls, where such a frame can only be one we called.
+ * vfio_pci (and mainline's vfio_pci_core) to 64 KiB past the highest (the end
+ * of its function). Another module's text inside the span is harmless: fail-nth
+ * is armed only around our syscalls, where such a frame can only be one we
+ * called.
  */
 static void fi_our_text(unsigned long *start, unsigned long *end)
 {
@@ -122,8 +137,8 @@ static void fi_our_text(unsigned long *start, unsigned long *end)
 }
 
 /* Filter one fault attribute to allocations under our text (see top). */
-static void fi_filter(const char *attr, unsigned long start,
-		      unsigned long end, unsigned int depth)
+static void fi_filter(const char *attr, unsigned long start, unsigned long end,
+		      unsigned int depth)
 {
 	char path[128], val[32];
 
@@ -451,6 +466,29 @@ static void undo_set_iommu(void *p)
 	vu_group_set_container(c->group, c->container);
 }
 
+static int op_group_status(void *p)
+{
+	struct vfio_group_status st = {.argsz = sizeof(st)};
+
+	if (ioctl(((struct fi_ctx *)p)->group, VFIO_GROUP_GET_STATUS, &st) < 0)
+		return -errno;
+	return st.flags & VFIO_GROUP_FLAGS_VIABLE ? 0 : -EINVAL;
+}
+
+/* The last group leaving takes the backend with it (no device fd open:
+ * that would make it EBUSY). */
+static int op_unset_container(void *p)
+{
+	return neg_errno(
+		ioctl(((struct fi_ctx *)p)->group, VFIO_GROUP_UNSET_CONTAINER));
+}
+
+static void undo_unset_container(void *p)
+{
+	op_set_container(p);
+	op_set_iommu(p);
+}
+
 static int op_get_device_fd(void *p)
 {
 	struct fi_ctx *c = p;
@@ -618,6 +656,85 @@ static int op_dirty_bitmap(void *p)
 					 SZ_4K, bits, sizeof(bits)));
 }
 
+/* UNMAP_DMA that also returns the range's dirty bitmap (tracking on). */
+static int op_unmap_dirty(void *p)
+{
+	struct fi_ctx *c = p;
+	uint64_t bits[1] = {0};
+	struct {
+		struct vfio_iommu_type1_dma_unmap u;
+		struct vfio_bitmap b;
+	} req = {
+		.u =
+			{
+				.argsz = sizeof(req),
+				.flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
+				.iova = FI_IOVA,
+				.size = FI_BUF_SIZE,
+			},
+		.b =
+			{
+				.pgsize = SZ_4K,
+				.size = sizeof(bits),
+				.data = (__u64 *)bits,
+			},
+	};
+
+	if (ioctl(c->container, VFIO_IOMMU_UNMAP_DMA, &req) < 0)
+		return -errno;
+	/* Pinned for a device that can write: every page counts as dirty. */
+	return bits[0] == (1ULL << (FI_BUF_SIZE / SZ_4K)) - 1 ? 0 : -EINVAL;
+}
+
+static void undo_unmap_dirty(void *p)
+{
+	op_map(p);
+}
+
+/* Live update: the mapping's vaddr invalidated, then a new one given. */
+static int prep_vaddr_invalid(void *p)
+{
+	struct fi_ctx *c = p;
+	int r = prep_mapped(p);
+
+	if (!r && t1_unmap(c->container, FI_IOVA, FI_BUF_SIZE,
+			   VFIO_DMA_UNMAP_FLAG_VADDR, NULL) < 0)
+		r = -errno;
+	return r;
+}
+
+static int op_map_vaddr(void *p)
+{
+	struct fi_ctx *c = p;
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_VADDR,
+		.vaddr = (uintptr_t)c->buf,
+		.iova = FI_IOVA,
+		.size = FI_BUF_SIZE,
+	};
+
+	return neg_errno(ioctl(c->container, VFIO_IOMMU_MAP_DMA, &m));
+}
+
+static void undo_map_vaddr(void *p)
+{
+	struct fi_ctx *c = p;
+
+	t1_unmap(c->container, FI_IOVA, FI_BUF_SIZE, VFIO_DMA_UNMAP_FLAG_VADDR,
+		 NULL);
+}
+
+static int op_unmap_all(void *p)
+{
+	struct fi_ctx *c = p;
+	uint64_t n = 0;
+
+	if (t1_unmap(c->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &n) < 0)
+		return -errno;
+	return n == FI_BUF_SIZE ? 0 : -EINVAL;
+}
+
 /* ---- device ---- */
 
 static int op_device_info(void *p)
@@ -743,6 +860,126 @@ static void undo_req(void *p)
 	vu_irq_disable(((struct fi_ctx *)p)->device, VFIO_PCI_REQ_IRQ_INDEX);
 }
 
+/* INTx with a resample (unmask) eventfd: the virqfd path. */
+static int prep_intx(void *p)
+{
+	int r = fi_open_all(p);
+
+	return r ? r : op_intx(p);
+}
+
+static int intx_unmask_fd(int device, int fd)
+{
+	struct {
+		struct vfio_irq_set s;
+		int32_t fd;
+	} set = {
+		.s =
+			{
+				.argsz = sizeof(set),
+				.flags = VFIO_IRQ_SET_ACTION_UNMASK |
+					 VFIO_IRQ_SET_DATA_EVENTFD,
+				.index = VFIO_PCI_INTX_IRQ_INDEX,
+				.count = 1,
+			},
+		.fd = fd,
+	};
+
+	return neg_errno(ioctl(device, VFIO_DEVICE_SET_IRQS, &set));
+}
+
+static int op_intx_unmask_fd(void *p)
+{
+	struct fi_ctx *c = p;
+
+	return intx_unmask_fd(c->device, c->efd[1]);
+}
+
+static void undo_intx_unmask_fd(void *p)
+{
+	intx_unmask_fd(((struct fi_ctx *)p)->device, -1);
+}
+
+/* A software trigger of MSI vector 0 (DATA_NONE). */
+static int prep_msi(void *p)
+{
+	int r = fi_open_all(p);
+
+	return r ? r : op_msi(p);
+}
+
+static int op_msi_trigger(void *p)
+{
+	struct fi_ctx *c = p;
+
+	return neg_errno(
+		vu_irq_trigger(c->device, VFIO_PCI_MSI_IRQ_INDEX, 0, 1));
+}
+
+static int op_ioeventfd(void *p)
+{
+	struct fi_ctx *c = p;
+	struct vfio_device_ioeventfd req = {
+		.argsz = sizeof(req),
+		.flags = VFIO_DEVICE_IOEVENTFD_32,
+		.offset = c->bar0.offset + 0x04, /* the edu's liveness check */
+		.data = 0x12345678,
+		.fd = c->efd[0],
+	};
+
+	return neg_errno(ioctl(c->device, VFIO_DEVICE_IOEVENTFD, &req));
+}
+
+static void undo_ioeventfd(void *p)
+{
+	struct fi_ctx *c = p;
+	struct vfio_device_ioeventfd req = {
+		.argsz = sizeof(req),
+		.flags = VFIO_DEVICE_IOEVENTFD_32,
+		.offset = c->bar0.offset + 0x04,
+		.data = 0x12345678,
+		.fd = -1,
+	};
+
+	ioctl(c->device, VFIO_DEVICE_IOEVENTFD, &req);
+}
+
+/* DEVICE_FEATURE: low power with a wakeup eventfd (the edu has no PM
+ * capability, so it stays in D0, but the eventfd is registered). */
+static int low_power_feature(int device, uint32_t feature, int efd)
+{
+	struct {
+		struct vfio_device_feature f;
+		struct vfio_device_low_power_entry_with_wakeup e;
+	} req = {
+		.f =
+			{
+				.argsz = sizeof(req),
+				.flags = VFIO_DEVICE_FEATURE_SET | feature,
+			},
+		.e = {.wakeup_eventfd = efd},
+	};
+
+	if (feature != VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP)
+		req.f.argsz = sizeof(req.f);
+	return neg_errno(ioctl(device, VFIO_DEVICE_FEATURE, &req));
+}
+
+static int op_low_power_wakeup(void *p)
+{
+	struct fi_ctx *c = p;
+
+	return low_power_feature(
+		c->device, VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP,
+		c->efd[0]);
+}
+
+static void undo_low_power(void *p)
+{
+	low_power_feature(((struct fi_ctx *)p)->device,
+			  VFIO_DEVICE_FEATURE_LOW_POWER_EXIT, -1);
+}
+
 /* Reset where the device has one (the edu, on QEMU 7.2: PM reset). */
 static int op_reset(void *p)
 {
@@ -798,6 +1035,10 @@ TEST(faultinj_open_close)
 		      op_set_container, undo_set_container, fi_close_all),
 		FI_OP("SET_IOMMU", prep_attached, op_set_iommu, undo_set_iommu,
 		      fi_close_all),
+		FI_OP("GROUP_GET_STATUS", fi_open_all, op_group_status, NULL,
+		      fi_close_all),
+		FI_OP("GROUP_UNSET_CONTAINER", prep_iommu_set,
+		      op_unset_container, undo_unset_container, fi_close_all),
 		FI_CLOSE_OP("close group", fi_open_all, op_close_group, NULL,
 			    fi_close_all),
 		FI_CLOSE_OP("close container", fi_open_all, op_close_container,
@@ -838,6 +1079,12 @@ TEST(faultinj_type1)
 		      undo_dirty_start, fi_close_all),
 		FI_OP("DIRTY_PAGES get bitmap", prep_dirty, op_dirty_bitmap,
 		      NULL, fi_close_all),
+		FI_OP("UNMAP_DMA with dirty bitmap", prep_dirty, op_unmap_dirty,
+		      undo_unmap_dirty, fi_close_all),
+		FI_OP("MAP_DMA VADDR update", prep_vaddr_invalid, op_map_vaddr,
+		      undo_map_vaddr, fi_close_all),
+		FI_OP("UNMAP_DMA ALL", prep_two_mapped, op_unmap_all,
+		      undo_unmap_two, fi_close_all),
 	};
 
 	fi_run(ops, sizeof(ops) / sizeof(ops[0]));
@@ -863,6 +1110,14 @@ TEST(faultinj_device)
 		      fi_close_all),
 		FI_OP("SET_IRQS REQ", fi_open_all, op_req, undo_req,
 		      fi_close_all),
+		FI_OP("SET_IRQS INTx unmask eventfd", prep_intx,
+		      op_intx_unmask_fd, undo_intx_unmask_fd, fi_close_all),
+		FI_OP("SET_IRQS MSI trigger", prep_msi, op_msi_trigger, NULL,
+		      fi_close_all),
+		FI_OP("DEVICE_IOEVENTFD", fi_open_all, op_ioeventfd,
+		      undo_ioeventfd, fi_close_all),
+		FI_OP("DEVICE_FEATURE low power with wakeup", fi_open_all,
+		      op_low_power_wakeup, undo_low_power, fi_close_all),
 		FI_OP("DEVICE_RESET", fi_open_all, op_reset, NULL,
 		      fi_close_all),
 		FI_OP("GET_PCI_HOT_RESET_INFO", fi_open_all, op_hot_reset_info,
