@@ -916,32 +916,31 @@ static int op_msi_trigger(void *p)
 		vu_irq_trigger(c->device, VFIO_PCI_MSI_IRQ_INDEX, 0, 1));
 }
 
-static int op_ioeventfd(void *p)
+/* Register (fd >= 0) or remove (-1) an ioeventfd on the edu's liveness
+ * check register. */
+static int liveness_ioeventfd(struct fi_ctx *c, int fd)
 {
-	struct fi_ctx *c = p;
-	struct vfio_device_ioeventfd req = {
-		.argsz = sizeof(req),
-		.flags = VFIO_DEVICE_IOEVENTFD_32,
-		.offset = c->bar0.offset + 0x04, /* the edu's liveness check */
-		.data = 0x12345678,
-		.fd = c->efd[0],
-	};
-
-	return neg_errno(ioctl(c->device, VFIO_DEVICE_IOEVENTFD, &req));
-}
-
-static void undo_ioeventfd(void *p)
-{
-	struct fi_ctx *c = p;
 	struct vfio_device_ioeventfd req = {
 		.argsz = sizeof(req),
 		.flags = VFIO_DEVICE_IOEVENTFD_32,
 		.offset = c->bar0.offset + 0x04,
 		.data = 0x12345678,
-		.fd = -1,
+		.fd = fd,
 	};
 
-	ioctl(c->device, VFIO_DEVICE_IOEVENTFD, &req);
+	return neg_errno(ioctl(c->device, VFIO_DEVICE_IOEVENTFD, &req));
+}
+
+static int op_ioeventfd(void *p)
+{
+	struct fi_ctx *c = p;
+
+	return liveness_ioeventfd(c, c->efd[0]);
+}
+
+static void undo_ioeventfd(void *p)
+{
+	liveness_ioeventfd(p, -1);
 }
 
 /* DEVICE_FEATURE: low power with a wakeup eventfd (the edu has no PM
