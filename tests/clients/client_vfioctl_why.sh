@@ -39,7 +39,13 @@ echo "== memlock: 1 MiB limit, no CAP_IPC_LOCK"
 command -v setpriv >/dev/null && command -v prlimit >/dev/null || skip "no setpriv/prlimit (util-linux)"
 prlimit --memlock=1048576:1048576 setpriv --reuid=65534 --regid=65534 --clear-groups sleep 300 &
 SLEEPER=$!
-sleep 0.5
+# Until the exec of sleep, the pid is prlimit's or setpriv's: root, with
+# CAP_IPC_LOCK (the debug kernel takes more than half a second to get there).
+for _ in $(seq 300); do
+	[ "$(cat /proc/$SLEEPER/comm 2>/dev/null)" = sleep ] && break
+	sleep 0.1
+done
+[ "$(cat /proc/$SLEEPER/comm 2>/dev/null)" = sleep ] || fail "the unprivileged sleep never started"
 expect 4 --json why "$EDU" --guest-mem 4G --pid "$SLEEPER"
 jcheck "'memlock-too-low:error' in ids" "memlock too low" \
 	"'1.0 MiB' in finding('memlock-too-low')['message']" "the limit in the message"
