@@ -1884,7 +1884,8 @@ TEST_OURS_ONLY(stress_map_vs_last_detach)
 	if (dr.bad[0])
 		FAIL("%s after %u attach/detach cycles", dr.bad, cycles);
 	printf("note: %u attach/detach cycles, %lu maps, %lu with no "
-	       "backend\n", cycles, dr.maps, dr.no_backend);
+	       "backend\n",
+	       cycles, dr.maps, dr.no_backend);
 	/* Both sides of the race ran, or the test showed nothing. */
 	ASSERT_TRUE(cycles >= 10 && dr.maps > 0 && dr.no_backend > 0);
 	leak_check(&base, "after the race");

@@ -51,8 +51,8 @@ TEST(type1_dirty_start_stop)
 	ASSERT_ERRNO(EINVAL, t1_dirty_pages(d.container, 0x8));
 	ASSERT_ERRNO(EINVAL,
 		     t1_dirty_pages(d.container,
-				VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
-					VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+				    VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
+					    VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
 	db = (struct vfio_iommu_type1_dirty_bitmap){
 		.argsz = offsetofend(struct vfio_iommu_type1_dirty_bitmap,
 				     flags) -
@@ -61,22 +61,25 @@ TEST(type1_dirty_start_stop)
 	};
 	ASSERT_ERRNO(EINVAL, ioctl(d.container, VFIO_IOMMU_DIRTY_PAGES, &db));
 	/* Not tracking: stopping is fine, a bitmap is not. */
-	ASSERT_EQ(0, t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
-	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, SZ_64K, SZ_4K,
-					bits, sizeof(bits)));
-	ASSERT_EQ(0,
-		  t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
-	ASSERT_EQ(0,
-		  t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
+	ASSERT_EQ(0, t1_dirty_pages(d.container,
+				    VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, SZ_64K,
+					     SZ_4K, bits, sizeof(bits)));
+	ASSERT_EQ(0, t1_dirty_pages(d.container,
+				    VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
+	ASSERT_EQ(0, t1_dirty_pages(d.container,
+				    VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
 	/* Tracking, nothing mapped: an empty bitmap, untouched. */
 	bits[0] = 0x5a5a;
 	ASSERT_EQ(0, t1_dirty_bitmap(d.container, T1_IOVA, SZ_64K, SZ_4K, bits,
-				sizeof(bits)));
+				     sizeof(bits)));
 	ASSERT_EQ(0x5a5a, bits[0]);
-	ASSERT_EQ(0, t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
-	ASSERT_EQ(0, t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
-	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, SZ_64K, SZ_4K,
-					bits, sizeof(bits)));
+	ASSERT_EQ(0, t1_dirty_pages(d.container,
+				    VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+	ASSERT_EQ(0, t1_dirty_pages(d.container,
+				    VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, SZ_64K,
+					     SZ_4K, bits, sizeof(bits)));
 	vu_dev_close(&d);
 }
 
@@ -97,7 +100,8 @@ TEST(type1_dirty_bitmap)
 	fx_open(&d, VU_STAGE_IOMMU);
 	b = vu_alloc_dma_buffer(32 * SZ_4K);
 	ASSERT_OK(vu_dma_map(d.container, b, T1_IOVA, 16 * SZ_4K));
-	ASSERT_OK(t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
+	ASSERT_OK(
+		t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
 	/* Mapped while tracking: dirty as well. */
 	ASSERT_OK(vu_dma_map(d.container, b + 16 * SZ_4K, T1_IOVA + 20 * SZ_4K,
 			     8 * SZ_4K));
@@ -105,8 +109,8 @@ TEST(type1_dirty_bitmap)
 			     4 * SZ_4K));
 
 	memset(bits, 0, sizeof(bits));
-	ASSERT_EQ(0, t1_dirty_bitmap(d.container, T1_IOVA, 128 * SZ_4K, SZ_4K, bits,
-				sizeof(bits)));
+	ASSERT_EQ(0, t1_dirty_bitmap(d.container, T1_IOVA, 128 * SZ_4K, SZ_4K,
+				     bits, sizeof(bits)));
 	ASSERT_EQ(0x0ff0ffffULL, bits[0]);
 	ASSERT_EQ(0xfULL << 6, bits[1]);
 	ASSERT_EQ(0, bits[2]);
@@ -117,47 +121,52 @@ TEST(type1_dirty_bitmap)
 	 * other than 0 shows stray bits past it.  Restarting tracking clears
 	 * that; every report below starts from fresh state or bit 0.
 	 */
-	ASSERT_OK(t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
-	ASSERT_OK(t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
+	ASSERT_OK(
+		t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+	ASSERT_OK(
+		t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
 	for (i = 0; i < 4; i++)
 		bits[i] = 0xaaaaaaaaaaaaaaaaULL;
-	ASSERT_EQ(0, t1_dirty_bitmap(d.container, T1_IOVA, 128 * SZ_4K, SZ_4K, bits,
-				sizeof(bits)));
+	ASSERT_EQ(0, t1_dirty_bitmap(d.container, T1_IOVA, 128 * SZ_4K, SZ_4K,
+				     bits, sizeof(bits)));
 	ASSERT_EQ(0x0ff0ffffULL, bits[0]);
 	ASSERT_EQ(0xaaaaaaaaaaaaaaaaULL | (0xfULL << 6), bits[1]);
 	ASSERT_EQ(0xaaaaaaaaaaaaaaaaULL, bits[2]);
 	ASSERT_EQ(0xaaaaaaaaaaaaaaaaULL, bits[3]);
 
 	/* One mapping alone, twice: still tracking, dirty again. */
-	ASSERT_OK(t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
-	ASSERT_OK(t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
+	ASSERT_OK(
+		t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+	ASSERT_OK(
+		t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
 	for (i = 0; i < 2; i++) {
 		memset(bits, 0, sizeof(bits));
-		ASSERT_EQ(0,
-			  t1_dirty_bitmap(d.container, T1_IOVA + 20 * SZ_4K,
-				     8 * SZ_4K, SZ_4K, bits, sizeof(bits[0])));
+		ASSERT_EQ(0, t1_dirty_bitmap(d.container, T1_IOVA + 20 * SZ_4K,
+					     8 * SZ_4K, SZ_4K, bits,
+					     sizeof(bits[0])));
 		ASSERT_EQ(0xff, bits[0]);
 	}
 
 	/* Arguments: page size, alignment, bisection, bitmap size, argsz. */
 	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, 128 * SZ_4K,
-					SZ_64K, bits, sizeof(bits)));
+					     SZ_64K, bits, sizeof(bits)));
 	ASSERT_ERRNO(EINVAL,
 		     t1_dirty_bitmap(d.container, T1_IOVA + 0x800, 128 * SZ_4K,
-				SZ_4K, bits, sizeof(bits)));
-	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, 0, SZ_4K, bits,
-					sizeof(bits)));
+				     SZ_4K, bits, sizeof(bits)));
+	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, 0, SZ_4K,
+					     bits, sizeof(bits)));
 	ASSERT_ERRNO(EINVAL,
 		     t1_dirty_bitmap(d.container, T1_IOVA + SZ_4K, 128 * SZ_4K,
-				SZ_4K, bits, sizeof(bits)));
-	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, 22 * SZ_4K, SZ_4K,
-					bits, sizeof(bits)));
+				     SZ_4K, bits, sizeof(bits)));
+	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, 22 * SZ_4K,
+					     SZ_4K, bits, sizeof(bits)));
 	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, 128 * SZ_4K,
-					SZ_4K, bits, 8));
+					     SZ_4K, bits, 8));
 	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, T1_IOVA, 128 * SZ_4K,
-					SZ_4K, bits, 0));
-	ASSERT_ERRNO(EINVAL, t1_dirty_bitmap(d.container, 0xfffffffffffff000ULL,
-					0x2000, SZ_4K, bits, sizeof(bits)));
+					     SZ_4K, bits, 0));
+	ASSERT_ERRNO(EINVAL,
+		     t1_dirty_bitmap(d.container, 0xfffffffffffff000ULL, 0x2000,
+				     SZ_4K, bits, sizeof(bits)));
 	memset(&g, 0, sizeof(g));
 	g.db.argsz = sizeof(g) - 1;
 	g.db.flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
@@ -170,10 +179,11 @@ TEST(type1_dirty_bitmap)
 	g.db.argsz = sizeof(g);
 	ASSERT_EQ(0, ioctl(d.container, VFIO_IOMMU_DIRTY_PAGES, &g));
 	/* A bad user pointer. */
-	ASSERT_ERRNO(EFAULT, t1_dirty_bitmap(d.container, T1_IOVA, 16 * SZ_4K, SZ_4K,
-					(uint64_t *)8, 8));
+	ASSERT_ERRNO(EFAULT, t1_dirty_bitmap(d.container, T1_IOVA, 16 * SZ_4K,
+					     SZ_4K, (uint64_t *)8, 8));
 
-	ASSERT_OK(t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+	ASSERT_OK(
+		t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
 	ASSERT_OK(t1_unmap(d.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL));
 	vu_dev_close(&d);
 }
@@ -194,7 +204,8 @@ TEST(type1_dirty_unmap)
 	/* Not tracking. */
 	ASSERT_ERRNO(EINVAL, unmap_bitmap(d.container, T1_IOVA, 32 * SZ_4K, 0,
 					  SZ_4K, bits, sizeof(bits), NULL));
-	ASSERT_OK(t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
+	ASSERT_OK(
+		t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START));
 	/* Not with ALL or VADDR; page size; bitmap size; argsz. */
 	ASSERT_ERRNO(EINVAL,
 		     unmap_bitmap(d.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
@@ -230,6 +241,7 @@ TEST(type1_dirty_unmap)
 				  bits, sizeof(bits[0]), &n));
 	ASSERT_EQ(0, n);
 	ASSERT_EQ(0, bits[0]);
-	ASSERT_OK(t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
+	ASSERT_OK(
+		t1_dirty_pages(d.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
 	vu_dev_close(&d);
 }

@@ -7,8 +7,9 @@
  * batch, GUP and the locked_vm charge), writing the IOMMU (each
  * iommu_map() of a run into a domain) and faulting a large mapping in on
  * several CPUs before it is pinned (each type1_prefault() that does it,
- * prefault.c).  What map takes beyond them is our own bookkeeping.  nvfio-bench turns the profile on around the maps
- * it measures, so that it can print the floor under them.
+ * prefault.c).  What map takes beyond them is our own bookkeeping.  nvfio-bench
+ * turns the profile on around the maps it measures, so that it can print the
+ * floor under them.
  *
  * /sys/kernel/debug/nvfio/type1_profile (root only):
  *   read   "pin_ns N", "pin_calls N", "map_ns N", "map_calls N",
