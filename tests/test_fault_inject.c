@@ -923,7 +923,7 @@ static int liveness_ioeventfd(struct fi_ctx *c, int fd)
 	struct vfio_device_ioeventfd req = {
 		.argsz = sizeof(req),
 		.flags = VFIO_DEVICE_IOEVENTFD_32,
-		.offset = c->bar0.offset + 0x04,
+		.offset = c->bar0.offset + EDU_REG_LIVENESS,
 		.data = 0x12345678,
 		.fd = fd,
 	};
