@@ -105,12 +105,12 @@ report() {
 # lines count: the guest may be writing the next one.
 shown=0
 show_new() {
-	local f=$out/results.tsv n st name why
+	local f=$out/results.tsv n st name why secs
 	[ -f "$f" ] || return 0
 	n=$(wc -l <"$f")
 	while [ "$shown" -lt "$n" ]; do
 		shown=$((shown + 1))
-		IFS=$'\t' read -r st name why < <(sed -n "${shown}p" "$f")
+		IFS=$'\t' read -r st name why secs < <(sed -n "${shown}p" "$f")
 		report "$st" "$name" "$why"
 	done
 }
@@ -128,6 +128,17 @@ noiommu_tests_match() {
 		done
 	done < <("$SNAP/${TESTS##*/}" --list; for f in "$REPO"/tests/clients/client_*.sh; do basename "$f" .sh; done)
 	return 1
+}
+
+# Where a boot's time went: its slowest tests (results.tsv's 4th column,
+# seconds) and what all its tests took together.
+slowest() {
+	[ -f "$1" ] || return 0
+	awk -F'\t' '$4 != "" { s += $4; n++ }
+		END { if (n) printf "# %s: %d tests took %.0f s\n", p, n, s }' p="$KVER $mode" "$1"
+	awk -F'\t' '$4 != "" { print $4 "\t" $2 }' "$1" | sort -rn | head -n 8 |
+		awk -F'\t' '{ s = s (NR > 1 ? ", " : "") $2 " " $1 " s" }
+			END { if (NR) printf "# %s: slowest: %s\n", p, s }' p="$KVER $mode"
 }
 
 run_mode() {
@@ -190,6 +201,7 @@ run_mode() {
 	ready=$(cat "$out/ready-uptime" 2>/dev/null || echo '?')
 	echo "# $KVER $mode: guest ran ${secs} s; ready after ${ready} s of guest uptime$(
 		awk -v r="$ready" 'BEGIN { if (r + 0 > 10) print " (slow boot)" }')"
+	slowest "$out/results.tsv"
 	echo "$KVER $mode: $m_pass passed, $m_fail failed, $m_skip skipped"
 	all_pass=$((all_pass + m_pass)) all_fail=$((all_fail + m_fail)) all_skip=$((all_skip + m_skip))
 	mode_out[$mode]=$out

@@ -15,7 +15,9 @@
 # which the other modes leave out),
 # then unbinds, unloads and writes to $NVFIO_OUT:
 #   results.tsv   one line per result: pass|fail|skip <TAB> name <TAB> reason
-#                 (for a pass: the test's last "note: " line, if any)
+#                 <TAB> seconds (for a pass, the reason is the test's last
+#                 "note: " line, if any; seconds is the test's wall time,
+#                 empty for the pseudo-tests)
 #   logs/NAME.log each test's output (+ the kernel messages it caused)
 #   logs/setup.log, logs/teardown.log
 #   matched       how many tests matched $T
@@ -45,8 +47,9 @@ BAD_KERNEL_LOG=$(cat "$REPO/bench/bad-kernel-log.ere")
 mkdir -p "$LOGS"
 : >"$RES"
 
+# $1: pass|fail|skip, $2: name, $3: reason, $4: seconds the test took.
 result() {
-	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$RES"
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "${3:-}" "${4:-}" >>"$RES"
 	say "$1 $2${3:+ ($3)}"
 }
 
@@ -164,7 +167,7 @@ skip_reason() {
 }
 
 run_one() {
-	local t=$1 log rc k0 kmsg bad
+	local t=$1 log rc k0 kmsg bad t0 secs
 	log=$LOGS/$(echo "$t" | tr -c 'A-Za-z0-9._\n-' '_').log
 	echo "$t" >"$OUT/current"
 	k0=$(dmesg | wc -l)
@@ -172,24 +175,26 @@ run_one() {
 	local cmd=("$TESTS" --run "$t")
 	[[ $t != client_* ]] || cmd=(/bin/bash "$CLIENTS/$t.sh")
 	# timeout(1) stops a slow test; bounded() gives up on one stuck in the kernel.
+	t0=$EPOCHREALTIME
 	bounded $((TT + 15)) timeout -k 5 "$TT" "${cmd[@]}" </dev/null >"$log" 2>&1
 	rc=$?
+	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	kmsg=$(dmesg | tail -n +$((k0 + 1)))
 	if [ -n "$kmsg" ]; then
 		printf '\n---- kernel messages during this test ----\n%s\n' "$kmsg" >>"$log"
 	fi
 	bad=$(grep -aE "$BAD_KERNEL_LOG" <<<"$kmsg" | head -n 1 | sed 's/^\[ *[0-9.]*\] //')
 	if [ -n "$bad" ]; then
-		result fail "$t" "kernel: ${bad:0:120}"
+		result fail "$t" "kernel: ${bad:0:120}" "$secs"
 	elif [ $rc -eq 0 ]; then
 		# A test's last "note: " line goes with its result (e.g. a rate).
-		result pass "$t" "$(grep -a '^note: ' "$log" | tail -n 1 | cut -c7- | cut -c1-160)"
+		result pass "$t" "$(grep -a '^note: ' "$log" | tail -n 1 | cut -c7- | cut -c1-160)" "$secs"
 	elif [ $rc -eq 77 ]; then
-		result skip "$t" "$(skip_reason "$log")"
+		result skip "$t" "$(skip_reason "$log")" "$secs"
 	elif [ $rc -eq 124 ]; then
-		result fail "$t" "timed out after $TT s"
+		result fail "$t" "timed out after $TT s" "$secs"
 	else
-		result fail "$t" "exit status $rc"
+		result fail "$t" "exit status $rc" "$secs"
 	fi
 }
 
