@@ -105,12 +105,14 @@ report() {
 # lines count: the guest may be writing the next one.
 shown=0
 show_new() {
-	local f=$out/results.tsv n st name why secs
+	local f=$out/results.tsv n line st name why secs
 	[ -f "$f" ] || return 0
 	n=$(wc -l <"$f")
 	while [ "$shown" -lt "$n" ]; do
 		shown=$((shown + 1))
-		IFS=$'\t' read -r st name why secs < <(sed -n "${shown}p" "$f")
+		line=$(sed -n "${shown}p" "$f")
+		# Fields may be empty: split at a separator read(1) does not merge.
+		IFS=$'\x1f' read -r st name why secs <<<"${line//$'\t'/$'\x1f'}"
 		report "$st" "$name" "$why"
 	done
 }
