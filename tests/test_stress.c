@@ -176,7 +176,11 @@ static __thread bool in_child;
  * passed 5 runs of 40 s.  stress_unbind_held still forks.  (The silent
  * hangs after "Marking TSC unstable", on 6.12 with or without the forks,
  * were the guest's clock standing still once it left the TSC: the guests
- * boot with tsc=reliable now, see bench/run-guest.sh.)
+ * boot with tsc=reliable now, see bench/run-guest.sh.)  The livelock is not
+ * that clock: with tsc=reliable, 6.1 still livelocked the same way 46 s
+ * into its second 60 s run (the CPU in wp_page_copy() came from type1's
+ * pinning of a page the fork had made copy-on-write, the other from a
+ * user-space fault).
  */
 static bool fork_in_threads;
 static __thread bool child_bad;
