@@ -68,8 +68,9 @@ write_cmd() {
 	} >"$out/cmd"
 }
 
-# Where the guest runner keeps a test's output (see run-tests.sh).
-test_log() { echo "$out/logs/$(echo "$1" | tr -c 'A-Za-z0-9._\n-' '_').log"; }
+# Where the guest runner keeps a test's output: the name run-tests.sh's
+# run_one gives it.
+test_log() { echo "$out/logs/${1//[^A-Za-z0-9._-]/_}.log"; }
 
 num=0 all_pass=0 all_fail=0 all_skip=0
 declare -A mode_out=()

@@ -232,6 +232,7 @@ skip_reason() {
 run_one() {
 	local t=$1 log rc t0 us secs note l
 	local -a lines
+	# (bench/check.sh's test_log finds it by the same name.)
 	log=$LOGS/${t//[^A-Za-z0-9._-]/_}.log
 	echo "$t" >"$OUT/current"
 	# A client test is a script; the others are in the test binary.
